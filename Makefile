@@ -1,0 +1,43 @@
+# heron: the two commands of the README's Quick start, and the helpers behind them.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# CPU wheel of torch (these machines have no GPU); see README for the CUDA build.
+TORCH ?= torch==2.13.0
+# ROS 2 network safety for every test run: discovery stays on this machine.
+export ROS_AUTOMATIC_DISCOVERY_RANGE := LOCALHOST
+export ROS_DOMAIN_ID ?= 42
+
+.PHONY: demo test venv venv-dev bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q $(TORCH)
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q $(TORCH)
+	$(BIN)/pip install -q -e '.[dev,ros]'
+	touch $(VENV)/.installed $@
+
+venv: $(VENV)/.installed
+venv-dev: $(VENV)/.installed-dev
+
+demo: $(VENV)/.installed
+	$(BIN)/heron run --instruction "put the red block in the bowl" --seed 0 --video outputs/demo.mp4
+
+test: $(VENV)/.installed-dev
+	mkdir -p .cache/ros_log
+	ROS_LOG_DIR=$(CURDIR)/.cache/ros_log $(BIN)/python -m pytest -q -ra
+
+bench: $(VENV)/.installed
+	$(BIN)/heron bench sim
+	$(BIN)/heron bench latency
+	$(BIN)/heron bench loop
+
+clean:
+	rm -rf $(VENV) .cache outputs
