@@ -33,6 +33,7 @@ class StepOutput:
 
     action: np.ndarray  # float32 (5,) in [-1, 1]
     done: float = 0.0  # probability that the instruction is complete (RT-1 style termination)
+    chunk: np.ndarray | None = None  # float32 (H, 5): actions for this step and the next H-1; chunk[0] == action
 
 
 @runtime_checkable

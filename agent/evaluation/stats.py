@@ -1,0 +1,96 @@
+"""Success statistics: Wilson score intervals, per-family aggregates and CALVIN's chain metrics."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any, Iterable, Mapping
+
+Z95 = 1.959963984540054  # two-sided 95% normal quantile
+
+
+def wilson_interval(successes: int, trials: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion; ``(0, 1)`` when there are no trials.
+
+    Unlike the normal approximation it stays inside [0, 1] and is sensible at 0/n and n/n,
+    which is where small evaluations of robot policies usually land.
+    """
+    if trials < 0 or successes < 0 or successes > trials:
+        raise ValueError(f"wilson_interval needs 0 <= successes <= trials, got {successes}/{trials}")
+    if trials == 0:
+        return 0.0, 1.0
+    p = successes / trials
+    z2 = z * z
+    denom = 1.0 + z2 / trials
+    center = (p + z2 / (2 * trials)) / denom
+    half = z / denom * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials))
+    return max(0.0, center - half), min(1.0, center + half)
+
+
+def rate_summary(successes: int, trials: int) -> dict[str, float | int]:
+    """``{"n", "successes", "rate", "ci_low", "ci_high"}`` for one group of episodes."""
+    low, high = wilson_interval(successes, trials)
+    return {
+        "n": trials,
+        "successes": successes,
+        "rate": successes / trials if trials else float("nan"),
+        "ci_low": low,
+        "ci_high": high,
+    }
+
+
+def chain_metrics(completed: Iterable[int], length: int = 5) -> dict[str, Any]:
+    """CALVIN's long-horizon metrics from the number of instructions completed in a row per chain.
+
+    ``success_after[k-1]`` is the fraction of chains whose first ``k`` instructions all succeeded;
+    ``avg_len`` is the mean number completed in a row (0..length).
+    """
+    counts = [int(c) for c in completed]
+    for c in counts:
+        if not 0 <= c <= length:
+            raise ValueError(f"chain completed count {c} is outside 0..{length}")
+    n = len(counts)
+    success_after = []
+    for k in range(1, length + 1):
+        ok = sum(c >= k for c in counts)
+        success_after.append({"k": k, **rate_summary(ok, n)})
+    return {
+        "n": n,
+        "length": length,
+        "success_after": success_after,
+        "avg_len": sum(counts) / n if n else float("nan"),
+    }
+
+
+def aggregate(records: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """Per-family and overall success (with Wilson intervals) and mean steps of episode records.
+
+    A record needs ``family``, ``success`` (bool) and ``steps`` (int). Chain records (``chain``
+    true) also carry ``completed`` and ``num_subtasks`` and add a ``chains`` section.
+    """
+    by_family: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for r in records:
+        by_family[r["family"]].append(r)
+    families = {}
+    for name in sorted(by_family):
+        group = by_family[name]
+        families[name] = {
+            **rate_summary(sum(bool(r["success"]) for r in group), len(group)),
+            "mean_steps": _mean([r["steps"] for r in group]),
+        }
+    out: dict[str, Any] = {
+        "families": families,
+        "overall": {
+            **rate_summary(sum(bool(r["success"]) for r in records), len(records)),
+            "mean_steps": _mean([r["steps"] for r in records]),
+        },
+    }
+    chains = [r for r in records if r.get("chain")]
+    if chains:
+        length = max(int(r["num_subtasks"]) for r in chains)
+        out["chains"] = chain_metrics([r["completed"] for r in chains], length=length)
+    return out
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else float("nan")

@@ -1,0 +1,119 @@
+"""The policy's model config: which towers, which fusion, which head. Training settings live elsewhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from policies.configtools import ConfigError, apply_overrides, from_dict, load_yaml
+from policies.schema import ACTION_DIM, CAMERAS, PROPRIO_DIM
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs" / "policy"
+
+
+@dataclass
+class VisionConfig:
+    """A transformers vision tower: built from a small config (random init) or ``pretrained_path``."""
+
+    type: Literal["resnet", "convnext", "vit", "pretrained"] = "resnet"
+    pretrained_path: str | None = None  # a local from_pretrained folder (type: pretrained)
+    embedding_size: int = 32  # resnet/convnext stem width
+    hidden_sizes: list[int] = field(default_factory=lambda: [32, 64, 96])
+    depths: list[int] = field(default_factory=lambda: [1, 1, 1])
+    patch_size: int = 8  # vit
+    hidden_size: int = 128  # vit
+    num_layers: int = 2  # vit
+    film: bool = True  # language FiLM after every stage (resnet/convnext): early grounding
+    frozen: bool = False
+
+    def __post_init__(self):
+        if self.type == "pretrained" and not self.pretrained_path:
+            raise ConfigError("vision.pretrained_path is required when vision.type is 'pretrained'")
+        if len(self.hidden_sizes) != len(self.depths):
+            raise ConfigError(f"vision.hidden_sizes {self.hidden_sizes} and vision.depths {self.depths} must have the same length")
+
+
+@dataclass
+class LanguageConfig:
+    """The instruction encoder: the frozen MiniLM package by default, or any local HF encoder/decoder."""
+
+    type: Literal["minilm", "pretrained", "tiny"] = "minilm"
+    path: str | None = None  # local folder for type: pretrained
+    max_tokens: int = 24
+    frozen: bool = True
+    tiny_dim: int = 64  # type: tiny (tests): a randomly initialised 1-layer BERT over MiniLM's vocab
+
+    def __post_init__(self):
+        if self.type == "pretrained" and not self.path:
+            raise ConfigError("language.path is required when language.type is 'pretrained'")
+        if not 4 <= self.max_tokens <= 128:
+            raise ConfigError(f"language.max_tokens={self.max_tokens}: allowed 4..128")
+
+
+@dataclass
+class FusionConfig:
+    type: Literal["palme", "flamingo"] = "palme"
+    lm: Literal["llama", "gpt2", "pretrained"] = "llama"
+    lm_path: str | None = None
+    hidden_size: int = 128
+    num_layers: int = 2
+    num_heads: int = 4
+    num_queries: int = 1  # learned action-query tokens read out after the LM
+    cross_attn_every: int = 1  # flamingo: a gated cross-attention block before every n-th LM layer
+    freeze_lm: bool = False
+
+    def __post_init__(self):
+        if self.hidden_size % self.num_heads:
+            raise ConfigError(f"fusion.hidden_size={self.hidden_size} must be divisible by fusion.num_heads={self.num_heads}")
+        if self.lm == "pretrained" and not self.lm_path:
+            raise ConfigError("fusion.lm_path is required when fusion.lm is 'pretrained'")
+
+
+@dataclass
+class HeadConfig:
+    type: Literal["mlp", "lstm", "bins"] = "mlp"
+    chunk: int = 8  # action chunk length H
+    hidden: int = 256
+    num_bins: int = 256  # bins head
+    lstm_layers: int = 1
+
+    def __post_init__(self):
+        if not 1 <= self.chunk <= 64:
+            raise ConfigError(f"head.chunk={self.chunk}: allowed 1..64")
+
+
+@dataclass
+class PolicyConfig:
+    name: str = "custom"
+    image_size: int = 96
+    cameras: list[str] = field(default_factory=lambda: list(CAMERAS))
+    history: int = 1  # K frames of history
+    proprio_dim: int = PROPRIO_DIM
+    proprio_tokens: int = 1
+    action_dim: int = ACTION_DIM
+    vision: VisionConfig = field(default_factory=VisionConfig)
+    language: LanguageConfig = field(default_factory=LanguageConfig)
+    fusion: FusionConfig = field(default_factory=FusionConfig)
+    head: HeadConfig = field(default_factory=HeadConfig)
+
+    def __post_init__(self):
+        if not 32 <= self.image_size <= 512:
+            raise ConfigError(f"image_size={self.image_size}: allowed 32..512")
+        unknown = [c for c in self.cameras if c not in CAMERAS]
+        if unknown or not self.cameras:
+            raise ConfigError(f"cameras={self.cameras}: allowed a non-empty subset of {list(CAMERAS)}")
+        if not 1 <= self.history <= 16:
+            raise ConfigError(f"history={self.history}: allowed 1..16")
+
+
+def load_policy_config(name_or_path: str, overrides: list[str] | None = None) -> PolicyConfig:
+    """A preset name (tiny, small, base) or a YAML path, plus ``key=value`` overrides."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = CONFIG_DIR / f"{name_or_path}.yaml"
+        if not path.is_file():
+            presets = sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
+            raise ConfigError(f"unknown policy preset {name_or_path!r}; known presets: {', '.join(presets)}")
+    data = apply_overrides(load_yaml(path), overrides or [])
+    return from_dict(PolicyConfig, data)

@@ -1,0 +1,97 @@
+"""HeronPolicy: camera frames + proprioception + instruction tokens -> action chunk, done, state.
+
+The tensor core is pure (tensors in, tensors out) so it exports to ONNX unchanged; tokenisation,
+history buffers, ensembling and the action queue live in plain Python around it (agent/runtime).
+
+Shapes (B batch, C cameras in ``cfg.cameras`` order, K history frames, L instruction tokens):
+    images    uint8   (B, C, K, H, W, 3)
+    proprio   float32 (B, K, 22)          raw units; normalised inside with the dataset statistics
+    lang      float32 (B, L, D_lang)      token features from ``encode_instruction``
+    lang_mask int64   (B, L)
+    state     float32 (B, S)              recurrent state (S = head.state_size(); 1 and unused for mlp/bins)
+ -> action    float32 (B, H, 5) in [-1, 1], done_logit (B,), state (B, S)
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from policies.config import PolicyConfig
+from policies.fusion import FUSIONS
+from policies.heads import HEADS
+from policies.language import LanguageEncoder
+from policies.vision import VisionTower
+
+COND_DIM = 128
+
+
+class HeronPolicy(nn.Module):
+    def __init__(self, cfg: PolicyConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.language = LanguageEncoder(cfg.language)
+        self.fusion = FUSIONS.get(cfg.fusion.type)(cfg.fusion)
+        d = self.fusion.dim
+        self.lang_proj = nn.Linear(self.language.dim, d)
+        self.cond = nn.Sequential(nn.Linear(self.language.dim, COND_DIM), nn.GELU(), nn.Linear(COND_DIM, COND_DIM))
+        self.vision = VisionTower(cfg.vision, cfg.image_size, COND_DIM)
+        self.vis_proj = nn.Linear(self.vision.dim, d)
+        n_cam, n_tok = len(cfg.cameras), self.vision.num_tokens
+        self.camera_emb = nn.Parameter(torch.randn(n_cam, 1, d) * 0.02)
+        self.token_pos = nn.Parameter(torch.randn(n_tok, d) * 0.02)
+        self.time_emb = nn.Parameter(torch.randn(cfg.history, 1, d) * 0.02)
+        self.proprio_mlp = nn.Sequential(nn.Linear(cfg.proprio_dim, d), nn.GELU(), nn.Linear(d, d * cfg.proprio_tokens))
+        self.head = HEADS.get(cfg.head.type)(cfg.head, d * cfg.fusion.num_queries, cfg.action_dim)
+        self.register_buffer("proprio_mean", torch.zeros(cfg.proprio_dim))
+        self.register_buffer("proprio_std", torch.ones(cfg.proprio_dim))
+
+    # -- statistics ---------------------------------------------------------------------------
+    def set_stats(self, stats: dict) -> None:
+        """Dataset statistics: ``{"proprio": {"mean": [...], "std": [...]}}``."""
+        mean = torch.as_tensor(stats["proprio"]["mean"], dtype=torch.float32)
+        std = torch.as_tensor(stats["proprio"]["std"], dtype=torch.float32)
+        if mean.shape != self.proprio_mean.shape or std.shape != self.proprio_std.shape:
+            raise ValueError(f"proprio statistics have shape {tuple(mean.shape)}, the policy expects {tuple(self.proprio_mean.shape)}")
+        self.proprio_mean.copy_(mean)
+        self.proprio_std.copy_(std.clamp(min=1e-3))
+
+    # -- language -----------------------------------------------------------------------------
+    def encode_instruction(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.language(input_ids, attention_mask)
+
+    # -- the step -----------------------------------------------------------------------------
+    def forward(self, images, proprio, lang, lang_mask, state) -> dict:
+        b, c, k = images.shape[:3]
+        mask = lang_mask.to(lang.dtype).unsqueeze(-1)
+        pooled = (lang * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        cond = self.cond(pooled)  # (B, COND)
+        x = images.permute(0, 1, 2, 5, 3, 4).reshape(b * c * k, 3, images.shape[3], images.shape[4])
+        x = x.to(torch.float32) / 127.5 - 1.0
+        cond_rep = cond.repeat_interleave(c * k, dim=0)
+        tok = self.vis_proj(self.vision(x, cond_rep)) + self.token_pos  # (B*C*K, T, d)
+        tok = tok.view(b, c, k, tok.shape[1], tok.shape[2]) + self.camera_emb[None, :, None]
+        prop = self.proprio_mlp((proprio - self.proprio_mean) / self.proprio_std)  # (B, K, d*P)
+        prop = prop.view(b, k, self.cfg.proprio_tokens, -1)
+        lang_tok = self.lang_proj(lang)
+        if self.head.recurrent:
+            # Fuse each time step on its own; the LSTM head carries the history.
+            vis = tok.permute(0, 2, 1, 3, 4).reshape(b * k, -1, tok.shape[-1])
+            rep = lambda t: t.repeat_interleave(k, dim=0)  # noqa: E731
+            feat = self.fusion(vis, prop.reshape(b * k, self.cfg.proprio_tokens, -1), rep(lang_tok), rep(lang_mask))
+            return self.head(feat.reshape(b, k, -1), state)
+        tok = tok + self.time_emb[-k:][None, None]
+        vis = tok.reshape(b, -1, tok.shape[-1])
+        prop = (prop + self.time_emb[-k:][None]).reshape(b, k * self.cfg.proprio_tokens, -1)
+        feat = self.fusion(vis, prop, lang_tok, lang_mask)
+        return self.head(feat.reshape(b, -1), state)
+
+    def initial_state(self, batch: int = 1) -> torch.Tensor:
+        return torch.zeros(batch, self.head.state_size())
+
+    def trainable_state_dict(self) -> dict[str, torch.Tensor]:
+        """Weights to save: frozen pretrained language weights are referenced by path and hash instead."""
+        sd = self.state_dict()
+        if self.language.external_weights:
+            sd = {k: v for k, v in sd.items() if not k.startswith("language.")}
+        return sd
