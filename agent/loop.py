@@ -122,6 +122,7 @@ class EpisodeResult:
     success: bool
     steps: int
     instruction: str | None
+    backend_steps: int  # env steps, including held ones in realtime mode
     timing: dict  # LatencyStats.summary()
     safety_events: dict[str, int]
     done: float  # the policy's last done probability
@@ -170,7 +171,8 @@ def run_episode(
     now_fn = getattr(backend, "now", None)
     frames: list[np.ndarray] | None = [] if video else None
     success, steps, last = bool(info.get("success", False)), 0, None
-    while not success and steps < max_steps:
+    # The budget is in backend steps: in realtime mode, time the robot spent waiting counts too.
+    while not success and int(info.get("backend_steps", steps)) < max_steps:
         with loop.stats.stage("preprocess"):
             obs = backend.observe() if steps else obs
         if frames is not None:
@@ -191,6 +193,7 @@ def run_episode(
     return EpisodeResult(
         success=success,
         steps=steps,
+        backend_steps=int(info.get("backend_steps", steps)),
         instruction=instruction,
         timing=loop.stats.summary(),
         safety_events=dict(loop.event_counts),

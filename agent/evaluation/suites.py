@@ -83,7 +83,7 @@ class EpisodeSpec:
     task: str | None = None
     args: dict[str, Any] | None = None
     instruction: str | None = None
-    chain_families: list[str] | None = None  # chains: families to draw subtasks from
+    families: list[str] | None = None  # the suite's families: chain subtasks and shuffle donors
     chain_length: int = 0
     shuffle_instruction: bool = False  # give the policy an instruction from another task/scene
     line: int | None = None  # line of the instructions file this episode came from
@@ -192,7 +192,7 @@ def plan_episodes(
         return [
             EpisodeSpec(
                 index=i, family=CHAIN, seed=seed + i, split=suite.split,
-                chain_families=list(families), chain_length=suite.chain_length,
+                families=list(families), chain_length=suite.chain_length,
                 shuffle_instruction=shuffle_instructions,
             )
             for i in range(episodes)
@@ -207,6 +207,7 @@ def plan_episodes(
                 index=i, family=e.task, seed=e.seed if e.seed is not None else seed + i,
                 split=e.split or suite.split, task=e.task, args=e.args, instruction=e.instruction,
                 shuffle_instruction=shuffle_instructions, line=e.line,
+                families=sorted({x.task for x in entries}),
             )
         )
     return specs

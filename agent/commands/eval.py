@@ -1,0 +1,53 @@
+"""``heron eval``: closed-loop success of a policy on a suite, with Wilson 95% intervals."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+HELP = "evaluate a policy in the simulator: success per task family with 95% intervals"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--policy", required=True,
+                   help="a policy folder, a policy name (e.g. default), 'oracle' (scripted expert) or 'random'")
+    p.add_argument("--suite", default="seen",
+                   help="seen (training templates), heldout (held-out templates), chains (5 in a row) or a suite .yaml")
+    p.add_argument("--instructions-file", metavar="F.jsonl",
+                   help='JSON lines {"task", "args", "instruction", "seed"}: one episode each (replaces --episodes)')
+    p.add_argument("--episodes", type=int, default=20, help="number of episodes (families take turns)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes, each with its own simulator and policy")
+    p.add_argument("--seed", type=int, default=0, help="episode i uses seed SEED + i")
+    p.add_argument("--tasks", type=lambda s: [t.strip() for t in s.split(",") if t.strip()],
+                   help="comma-separated task families to keep, e.g. pick,place")
+    p.add_argument("--shuffle-instructions", action="store_true",
+                   help="language ablation: give each episode an instruction of another task/object")
+    p.add_argument("--runtime", choices=("torch", "onnx"), default="torch", help="policy runtime")
+    p.add_argument("--video-dir", help="write mp4 videos of the first --videos episodes of each family here")
+    p.add_argument("--videos", type=int, default=1, help="videos per family (with --video-dir)")
+    p.add_argument("--json", dest="json_path", metavar="OUT.json",
+                   help="write all episode records, aggregates and the config; a .md table and .png chart beside it")
+    p.add_argument("--image-size", type=int, default=None, help="camera image size (default: the simulator's)")
+    p.add_argument("--threads", type=int, default=None, help="intra-op threads per worker (default 1 with workers > 1)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from agent.evaluate import evaluate
+    from agent.evaluation.report import markdown_table
+
+    result = evaluate(
+        args.policy, args.suite, args.episodes, args.workers,
+        seed=args.seed, tasks=args.tasks, instructions_file=args.instructions_file,
+        shuffle_instructions=args.shuffle_instructions, runtime=args.runtime,
+        video_dir=args.video_dir, videos=args.videos, json_path=args.json_path,
+        image_size=args.image_size, threads=args.threads, progress=sys.stderr.isatty(),
+    )
+    print(markdown_table(result))
+    outputs = result.get("outputs")
+    if outputs:
+        print("wrote " + ", ".join(outputs.values()))
+    videos = [r["video"] for r in result["episodes"] if r.get("video")]
+    if videos:
+        print(f"wrote {len(videos)} video(s) to {args.video_dir}")
+    print(f"{result['config']['episodes']} episodes in {result['wall_s']:.1f} s")
+    return 0

@@ -1,0 +1,165 @@
+"""``evaluate()``: closed-loop success of a policy on a suite, with Wilson intervals.
+
+The one function behind ``heron eval`` and the training callback::
+
+    result = evaluate("oracle", "seen", episodes=8, workers=1)
+    result["aggregates"]["overall"]["rate"]
+
+Policies: ``"oracle"`` (the simulator's scripted expert), ``"random"``, a policy folder or name for
+``agent.runtime.load_policy``, or a Policy object (in this process, ``workers=1``). The pieces live in
+``agent/evaluation/``: suites (what to run), runner (worker processes), stats, report (outputs).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from agent.evaluation.runner import SIMPLE_NAMES, EpisodeRunner, WorkerConfig, load_named_policy, run_specs
+from agent.evaluation.stats import aggregate
+from agent.evaluation.suites import Suite, check_task_names, load_instructions_file, load_suite, plan_episodes
+
+RUNTIMES = ("torch", "onnx")
+
+
+def known_tasks() -> list[str]:
+    """The task families the simulator registers."""
+    from sim.tasks import TASKS
+
+    return list(TASKS.names())
+
+
+def evaluate(
+    policy: Any,
+    suite: str | Path | Suite = "seen",
+    episodes: int = 20,
+    workers: int = 1,
+    *,
+    seed: int = 0,
+    tasks: list[str] | None = None,
+    instructions_file: str | Path | None = None,
+    shuffle_instructions: bool = False,
+    runtime: str = "torch",
+    video_dir: str | Path | None = None,
+    videos: int = 0,
+    json_path: str | Path | None = None,
+    image_size: int | None = None,
+    control_hz: float | None = None,
+    loop: dict | None = None,
+    threads: int | None = None,
+    progress: bool | Callable[[dict], None] = False,
+    runner: EpisodeRunner | None = None,
+) -> dict[str, Any]:
+    """Run ``episodes`` episodes of ``suite`` and return ``{"config", "aggregates", "episodes", ...}``.
+
+    Episode ``i`` uses seed ``seed + i``; families take turns. With ``instructions_file`` (JSONL) each
+    line is one episode with its own seed and ``episodes`` is ignored. ``json_path`` also writes the
+    markdown table and PNG chart beside it. ``runner`` reuses one in-process EpisodeRunner (its
+    simulator connections) across calls, e.g. from a training callback.
+    """
+    t0 = time.perf_counter()
+    _check_args(policy, episodes, workers, runtime, videos)
+    names = known_tasks()
+    if tasks:
+        check_task_names(list(tasks), names, "--tasks: ")
+    if instructions_file is not None:
+        entries = load_instructions_file(instructions_file, names)
+        base = suite if isinstance(suite, Suite) else load_suite(suite) if str(suite) in ("seen", "heldout") else None
+        suite_obj = Suite(name=f"file:{Path(instructions_file).name}", split=base.split if base else "train", entries=entries)
+        if tasks:
+            from agent.evaluation.suites import narrow
+
+            suite_obj = narrow(suite_obj, list(tasks))
+        episodes = len(suite_obj.entries)
+    else:
+        suite_obj = suite if isinstance(suite, Suite) else load_suite(suite, list(tasks) if tasks else None)
+    if shuffle_instructions and suite_obj.type == "chains":
+        raise ValueError("--shuffle-instructions applies to single-instruction suites, not chains")
+    specs = plan_episodes(suite_obj, episodes, seed, names, shuffle_instructions)
+    if runner is None and isinstance(policy, (str, Path)):
+        policy = str(policy)
+        _check_policy(policy, runtime, workers)
+    cfg = WorkerConfig(
+        policy=policy, runtime=runtime, image_size=image_size, control_hz=control_hz,
+        video_dir=str(video_dir) if video_dir else None, loop=loop,
+        threads=threads or (1 if workers > 1 else None),
+    )
+    video_idx = _video_indices(specs, videos) if video_dir else set()
+    records = run_specs(cfg, specs, workers=workers, video_indices=video_idx,
+                        progress=_progress(progress, len(specs)), runner=runner)
+    result = {
+        "config": {
+            "policy": policy if isinstance(policy, str) else type(policy).__name__,
+            "suite": suite_obj.name, "suite_type": suite_obj.type, "split": suite_obj.split,
+            "episodes": len(specs), "workers": workers, "seed": seed, "runtime": runtime,
+            "tasks": list(tasks) if tasks else None,
+            "instructions_file": str(instructions_file) if instructions_file else None,
+            "shuffle_instructions": shuffle_instructions, "image_size": image_size, "control_hz": control_hz,
+            "loop": loop, "video_dir": str(video_dir) if video_dir else None, "videos": videos,
+        },
+        "aggregates": aggregate(records),
+        "episodes": records,
+        "wall_s": round(time.perf_counter() - t0, 3),
+    }
+    if json_path:
+        from agent.evaluation.report import write_reports
+
+        write_reports(result, json_path)
+    return result
+
+
+def _check_args(policy: Any, episodes: int, workers: int, runtime: str, videos: int) -> None:
+    if isinstance(episodes, bool) or not isinstance(episodes, int) or episodes < 1:
+        raise ValueError(f"episodes: expected an integer >= 1, got {episodes!r}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers: expected an integer >= 1, got {workers!r}")
+    if runtime not in RUNTIMES:
+        raise ValueError(f"runtime: {runtime!r} is not allowed; allowed: {', '.join(RUNTIMES)}")
+    if videos < 0:
+        raise ValueError(f"videos: expected >= 0, got {videos!r}")
+    if not isinstance(policy, (str, Path)) and workers > 1:
+        raise ValueError("workers > 1 needs a policy name or folder (each worker loads its own); "
+                         "use workers=1 to evaluate a Policy object in this process")
+    if not isinstance(policy, (str, Path)) and not all(hasattr(policy, m) for m in ("reset", "set_instruction", "act")):
+        raise ValueError(f"policy: expected a name, a folder or a Policy (reset, set_instruction, act); got {type(policy).__name__}")
+
+
+def _check_policy(policy: str, runtime: str, workers: int) -> None:
+    """Fail here, with the loader's own message, rather than inside a worker process."""
+    if policy in SIMPLE_NAMES or workers <= 1:
+        return  # in-process: the runner's own load raises the same error
+    if os.path.isdir(policy):
+        return
+    load_named_policy(policy, runtime)
+
+
+def _video_indices(specs, per_family: int) -> set[int]:
+    seen: dict[str, int] = {}
+    out = set()
+    for s in specs:
+        if seen.get(s.family, 0) < per_family:
+            seen[s.family] = seen.get(s.family, 0) + 1
+            out.add(s.index)
+    return out
+
+
+def _progress(progress: bool | Callable[[dict], None], total: int) -> Callable[[dict], None] | None:
+    if callable(progress):
+        return progress
+    if not progress:
+        return None
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc="eval", unit="ep")
+    ok = [0]
+
+    def update(rec: dict) -> None:
+        ok[0] += bool(rec["success"])
+        bar.update(1)
+        bar.set_postfix(success=f"{ok[0]}/{bar.n}")
+        if bar.n >= total:
+            bar.close()
+
+    return update

@@ -1,0 +1,269 @@
+"""Running evaluation episodes: in this process (workers=1) or in spawned worker processes.
+
+Each worker builds its own simulator backends (one per template split) and its own policy, then
+runs whole episodes handed to it one at a time. An episode depends only on its spec (seed, task,
+args), never on which worker ran it, so results are the same for any number of workers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+from agent.evaluation.suites import EpisodeSpec
+
+SIMPLE_NAMES = ("oracle", "random")
+DONOR_SEED_OFFSET = 1_000_003  # donor scenes for shuffled instructions: far from the suite's seeds
+
+
+@dataclass
+class WorkerConfig:
+    """What every worker needs to build its policy and backends (picklable)."""
+
+    policy: Any  # "oracle", "random", a policy folder/name for load_policy, or a Policy object (in-process only)
+    runtime: str = "torch"
+    image_size: int | None = None  # None: the backend's default
+    control_hz: float | None = None
+    video_dir: str | None = None
+    video_fps: int = 10
+    loop: dict | None = None  # LoopConfig fields
+    threads: int | None = None  # torch / onnxruntime intra-op threads per worker
+    policy_kwargs: dict = field(default_factory=dict)
+
+
+class EpisodeRunner:
+    """Owns one process's backends and policy; ``run(spec) -> record``."""
+
+    def __init__(self, cfg: WorkerConfig):
+        self.cfg = cfg
+        self._backends: dict[str, Any] = {}
+        self._policy = None if isinstance(cfg.policy, str) else cfg.policy
+        if isinstance(cfg.policy, str) and cfg.policy not in SIMPLE_NAMES:
+            self._policy = load_named_policy(cfg.policy, cfg.runtime, **cfg.policy_kwargs)
+
+    # -- building ---------------------------------------------------------------------------
+    def backend(self, split: str):
+        if split not in self._backends:
+            self._backends[split] = make_backend(split, self.cfg.image_size, self.cfg.control_hz)
+        return self._backends[split]
+
+    def policy_for(self, spec: EpisodeSpec, backend):
+        if self.cfg.policy == "oracle":
+            from agent.policies_simple import ExpertPolicy
+
+            return ExpertPolicy(backend)
+        if self.cfg.policy == "random":
+            from agent.policies_simple import RandomPolicy
+
+            return RandomPolicy(seed=spec.seed)
+        return self._policy
+
+    def close(self) -> None:
+        for b in self._backends.values():
+            b.close()
+        self._backends.clear()
+
+    # -- running ----------------------------------------------------------------------------
+    def run(self, spec: EpisodeSpec) -> dict[str, Any]:
+        from agent.interfaces import TaskSpec
+        from agent.loop import ControlLoop, LoopConfig, run_episode
+
+        backend = self.backend(spec.split)
+        policy = self.policy_for(spec, backend)
+        _seed_everything(spec.seed)
+        record: dict[str, Any] = {
+            "index": spec.index, "family": spec.family, "seed": spec.seed, "split": spec.split, "line": spec.line,
+        }
+        if spec.chain_length:
+            chain = sample_chain(backend, spec)
+            task = TaskSpec(task=chain[0]["task"], args=chain[0]["args"], seed=spec.seed)
+            task.chain = chain  # read by the sim backend: options["chain"]
+            record["chain"] = True
+            record["subtasks"] = chain
+        else:
+            task = TaskSpec(task=spec.task, args=spec.args, instruction=spec.instruction, seed=spec.seed)
+            if spec.shuffle_instruction:
+                donor = self._donor(backend, spec)
+                record["shuffled"] = True
+                record["donor"] = donor
+                task = TaskSpec(task=spec.task, args=donor["for_args"], instruction=donor["instruction"], seed=spec.seed)
+        loop = ControlLoop(policy, LoopConfig.from_dict(self.cfg.loop) if self.cfg.loop else None)
+        subtask = {"index": 0, "instructions": []}
+
+        def on_step(i, obs, step, info):
+            # Chains: a finished subtask moves the env to the next instruction; tell the policy.
+            k = int(info.get("subtask_index", 0) or 0)
+            if k != subtask["index"] and info.get("instruction") and not info.get("success"):
+                subtask["index"] = k
+                subtask["instructions"].append(info["instruction"])
+                loop.set_instruction(info["instruction"])
+            return None
+
+        want_video = spec.index in (self._video_indices or ())
+        res = run_episode(policy, backend, task, video=want_video, loop=loop,
+                          on_step=on_step if spec.chain_length else None)
+        info = dict(getattr(backend, "info", {}) or {})
+        record.update({
+            "task": info.get("task", spec.task),
+            "args": info.get("args", spec.args),
+            "instruction": res.instruction,  # what the policy was given first
+            "success": bool(res.success),
+            "steps": int(res.steps),
+            "max_steps": info.get("max_steps"),
+            "wall_s": round(res.wall_s, 4),
+            "policy_done": float(res.done),
+            "safety_events": res.safety_events,
+            "latency_ms": _latency(res.timing),
+        })
+        if spec.chain_length:
+            record["instructions"] = [res.instruction] + subtask["instructions"]
+            record["num_subtasks"] = int(info.get("num_subtasks", len(record["subtasks"])))
+            record["completed"] = int(info.get("completed", record["num_subtasks"] if res.success else 0))
+        if want_video and res.frames:
+            record["video"] = self._write_video(spec, res.frames)
+        return record
+
+    _video_indices: frozenset[int] | None = None
+
+    def _donor(self, backend, spec: EpisodeSpec) -> dict[str, Any]:
+        """An instruction from another scene whose (task, args) differ from this episode's."""
+        from agent.interfaces import TaskSpec
+
+        backend.reset(seed=spec.seed, task=TaskSpec(task=spec.task, args=spec.args, seed=spec.seed))
+        own = dict(backend.info)
+        own_args = own.get("args") or spec.args or {}
+        families = list(spec.families or [spec.task])
+        others = [f for f in families if f != spec.task]
+        for attempt in range(64):
+            fam = others[(spec.index + attempt) % len(others)] if others else spec.task
+            seed = DONOR_SEED_OFFSET + spec.seed * 64 + attempt
+            backend.reset(seed=seed, task=TaskSpec(task=fam, seed=seed))
+            info = dict(backend.info)
+            if (info["task"], info.get("args")) != (spec.task, own_args):
+                return {"task": info["task"], "args": info.get("args"), "instruction": info["instruction"],
+                        "seed": seed, "own_instruction": own.get("instruction"), "for_args": own_args}
+        raise RuntimeError(f"no instruction for another task/object found for episode {spec.index} ({spec.task})")
+
+    def _write_video(self, spec: EpisodeSpec, frames: list[np.ndarray]) -> str | None:
+        if not self.cfg.video_dir:
+            return None
+        path = Path(self.cfg.video_dir) / f"{spec.index:04d}_{spec.family}_seed{spec.seed}.mp4"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_video(path, frames, self.cfg.video_fps)
+        return str(path)
+
+
+def _latency(timing: dict) -> dict[str, float]:
+    """The inference latency percentiles of an episode, if the loop measured them."""
+    out = {}
+    stage = (timing or {}).get("inference") or (timing or {}).get("stages", {}).get("inference") or {}
+    for key in ("p50_ms", "p95_ms", "p99_ms", "mean_ms"):
+        if key in stage:
+            out[key] = stage[key]
+    return out
+
+
+def _seed_everything(seed: int) -> None:
+    np.random.seed(seed % 2**32)
+    try:
+        import torch  # only if a policy already loaded it
+    except ImportError:
+        return
+    torch.manual_seed(seed)
+
+
+def write_video(path: Path, frames: list[np.ndarray], fps: int) -> None:
+    from agent.video import write_video as _write
+
+    _write(path, frames, fps)
+
+
+# -- building blocks the sim / runtime engineers own ------------------------------------------
+def make_backend(split: str, image_size: int | None, control_hz: float | None):
+    from agent.backends.sim_backend import SimBackend
+
+    kwargs: dict[str, Any] = {"split": split}
+    if image_size:
+        kwargs["image_size"] = image_size
+    if control_hz:
+        kwargs["control_hz"] = control_hz
+    return SimBackend(**kwargs)
+
+
+def load_named_policy(name: str, runtime: str, **kwargs):
+    from agent.runtime import load_policy
+
+    return load_policy(name, runtime=runtime, **kwargs)
+
+
+def sample_chain(backend, spec: EpisodeSpec) -> list[dict[str, Any]]:
+    from agent.evaluation.chains import sample_chain as _sample
+
+    return _sample(backend, spec)
+
+
+# -- process pool ---------------------------------------------------------------------------
+_RUNNER: EpisodeRunner | None = None
+
+
+def _init_worker(cfg: WorkerConfig, video_indices: frozenset[int]) -> None:
+    global _RUNNER
+    if cfg.threads:
+        os.environ.setdefault("OMP_NUM_THREADS", str(cfg.threads))
+        try:
+            import torch
+
+            torch.set_num_threads(cfg.threads)
+        except ImportError:
+            pass
+    _RUNNER = EpisodeRunner(cfg)
+    _RUNNER._video_indices = video_indices
+
+
+def _run_in_worker(spec: EpisodeSpec) -> dict[str, Any]:
+    assert _RUNNER is not None, "worker not initialised"
+    return _RUNNER.run(spec)
+
+
+def run_specs(
+    cfg: WorkerConfig,
+    specs: list[EpisodeSpec],
+    workers: int = 1,
+    video_indices: Iterable[int] = (),
+    progress: Callable[[dict[str, Any]], None] | None = None,
+    runner: EpisodeRunner | None = None,
+) -> list[dict[str, Any]]:
+    """Run every spec; records come back ordered by episode index. ``progress(record)`` per episode."""
+    videos = frozenset(video_indices)
+    records: list[dict[str, Any]] = []
+    if workers <= 1:
+        own = runner is None
+        runner = runner or EpisodeRunner(cfg)
+        runner._video_indices = videos
+        try:
+            for spec in specs:
+                records.append(runner.run(spec))
+                if progress:
+                    progress(records[-1])
+        finally:
+            if own:
+                runner.close()
+        return records
+    if not isinstance(cfg.policy, str):
+        raise ValueError("workers > 1 needs a policy name or folder (each worker loads its own); "
+                         "pass workers=1 to evaluate a Policy object in this process")
+    ctx = mp.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(specs)), mp_context=ctx,
+                             initializer=_init_worker, initargs=(cfg, videos)) as pool:
+        for rec in pool.map(_run_in_worker, specs, chunksize=1):
+            records.append(rec)
+            if progress:
+                progress(rec)
+    return sorted(records, key=lambda r: r["index"])

@@ -1,0 +1,1 @@
+"""Behaviour cloning of HeronPolicy on recorded demonstrations."""

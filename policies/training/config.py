@@ -1,0 +1,57 @@
+"""Training settings (optimizer, schedule, data) — the model config stays in configs/policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from policies.configtools import ConfigError, apply_overrides, from_dict, load_yaml
+
+
+@dataclass
+class AugmentConfig:
+    shift: int = 4  # random shift (pad + crop) in pixels
+    color_jitter: float = 0.1  # brightness/contrast jitter amplitude
+
+    def __post_init__(self):
+        if not 0 <= self.shift <= 16:
+            raise ConfigError(f"augment.shift={self.shift}: allowed 0..16")
+
+
+@dataclass
+class TrainConfig:
+    policy: str = "small"  # preset name or YAML path
+    policy_overrides: list[str] = field(default_factory=list)
+    data: str = "data/demos"
+    out: str = "runs/small"
+    seed: int = 0
+    batch_size: int = 64
+    steps: int = 10000
+    max_minutes: float | None = None  # stop early (and save) once this much wall time has passed
+    lr: float = 3e-4
+    weight_decay: float = 0.01
+    warmup_steps: int = 300
+    grad_clip: float = 1.0
+    done_weight: float = 0.2
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    val_fraction: float = 0.05
+    log_every: int = 50
+    val_every: int = 1000
+    checkpoint_every: int = 1000
+    eval_every: int = 0  # closed-loop success in the simulator every N steps (0: off)
+    eval_episodes: int = 12
+    num_threads: int = 2
+    in_memory: bool = True
+
+    def __post_init__(self):
+        for key in ("batch_size", "steps", "log_every", "val_every", "checkpoint_every", "num_threads"):
+            if getattr(self, key) < 1:
+                raise ConfigError(f"{key}={getattr(self, key)}: must be >= 1")
+        if not 0 <= self.val_fraction < 0.5:
+            raise ConfigError(f"val_fraction={self.val_fraction}: allowed 0 <= v < 0.5")
+        if self.lr <= 0:
+            raise ConfigError(f"lr={self.lr}: must be > 0")
+
+
+def load_train_config(path: str | Path, overrides: list[str] | None = None) -> TrainConfig:
+    return from_dict(TrainConfig, apply_overrides(load_yaml(path), overrides or []))

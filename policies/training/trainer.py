@@ -1,0 +1,273 @@
+"""The behaviour-cloning loop: AdamW, warm-up + cosine, clipping, augmentation, validation,
+TensorBoard, checkpoints + resume, a closed-loop callback, and PyTorch DDP under ``torchrun``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import random
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Subset
+
+from policies.checkpoint import save_policy
+from policies.config import load_policy_config
+from policies.data import DatasetError, DemoDataset, WindowDataset, compute_stats
+from policies.model import HeronPolicy
+from policies.training.augment import augment_images
+from policies.training.config import TrainConfig
+from policies.training.language_bank import LanguageBank
+
+log = logging.getLogger(__name__)
+EvalCallback = Callable[[int, Path], dict]
+
+
+def _collate(samples: list[dict]) -> dict:
+    out = {}
+    for key in samples[0]:
+        values = [s[key] for s in samples]
+        out[key] = values if isinstance(values[0], str) else torch.from_numpy(np.stack(values))
+    return out
+
+
+def lr_lambda(cfg: TrainConfig) -> Callable[[int], float]:
+    def f(step: int) -> float:
+        if step < cfg.warmup_steps:
+            return (step + 1) / cfg.warmup_steps
+        progress = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps))
+        return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress))
+
+    return f
+
+
+def check_dataset_matches(demos: DemoDataset, windows: WindowDataset, model: HeronPolicy) -> None:
+    """Shapes in the data must be what the policy config expects; say which key differs."""
+    sample = windows[0]
+    cfg = model.cfg
+    for cam in cfg.cameras:
+        if cam not in sample:
+            raise DatasetError(f"{demos.path}: the policy uses camera {cam!r}, which the dataset does not have")
+        h, w = sample[cam].shape[1:3]
+        if (h, w) != (cfg.image_size, cfg.image_size):
+            raise DatasetError(f"{demos.path}: {cam} images are {h}x{w}, the policy config expects "
+                               f"image_size={cfg.image_size}; re-collect with --image-size {cfg.image_size} or set image_size={h}")
+    if sample["proprio"].shape[-1] != cfg.proprio_dim:
+        raise DatasetError(f"{demos.path}: proprio has {sample['proprio'].shape[-1]} dims, the policy expects {cfg.proprio_dim}")
+    if sample["actions"].shape[-1] != cfg.action_dim:
+        raise DatasetError(f"{demos.path}: actions have {sample['actions'].shape[-1]} dims, the policy expects {cfg.action_dim}")
+
+
+def weights_digest(model: torch.nn.Module) -> str:
+    h = hashlib.sha256()
+    for k, v in sorted(model.state_dict().items()):
+        h.update(k.encode())
+        h.update(v.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+
+class Trainer:
+    def __init__(self, cfg: TrainConfig, eval_callback: EvalCallback | None = None, progress: bool = True):
+        self.cfg = cfg
+        self.eval_callback = eval_callback
+        self.progress = progress
+        self.out = Path(cfg.out)
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+
+    # -- setup --------------------------------------------------------------------------------
+    def _setup(self):
+        cfg = self.cfg
+        torch.set_num_threads(cfg.num_threads)
+        random.seed(cfg.seed)
+        np.random.seed(cfg.seed)
+        torch.manual_seed(cfg.seed)
+        if self.world > 1 and not torch.distributed.is_initialized():
+            torch.distributed.init_process_group("gloo")
+        self.policy_cfg = load_policy_config(cfg.policy, cfg.policy_overrides)
+        self.model = HeronPolicy(self.policy_cfg)
+        demos = DemoDataset(cfg.data)
+        if len(demos) == 0:
+            raise DatasetError(f"{cfg.data}: the dataset has no episodes")
+        n_val = int(round(len(demos) * cfg.val_fraction)) if len(demos) > 1 else 0
+        perm = np.random.default_rng(cfg.seed).permutation(len(demos))
+        val_idx, train_idx = sorted(perm[:n_val].tolist()), sorted(perm[n_val:].tolist())
+        k, h = self.policy_cfg.history, self.policy_cfg.head.chunk
+        self.train_set = WindowDataset(demos, k, h, episodes=train_idx, in_memory=cfg.in_memory or None)
+        self.val_set = WindowDataset(demos, k, h, episodes=val_idx, in_memory=cfg.in_memory or None) if val_idx else None
+        check_dataset_matches(demos, self.train_set, self.model)
+        self.stats = compute_stats(self.train_set)
+        self.model.set_stats(self.stats)
+        instructions = [demos[i].instruction for i in range(len(demos))]
+        self.bank = LanguageBank(self.model, instructions)
+        self.demos = demos
+
+    def _loader(self, dataset, shuffle: bool, seed: int) -> DataLoader:
+        sampler = None
+        if self.world > 1:
+            sampler = torch.utils.data.distributed.DistributedSampler(dataset, self.world, self.rank, shuffle=shuffle, seed=seed)
+        gen = torch.Generator().manual_seed(seed)
+        return DataLoader(dataset, batch_size=self.cfg.batch_size, shuffle=shuffle and sampler is None, sampler=sampler,
+                          collate_fn=_collate, drop_last=shuffle and len(dataset) >= self.cfg.batch_size, generator=gen)
+
+    def _batch_inputs(self, batch: dict, model, augment: bool):
+        cams = torch.stack([batch[c] for c in self.policy_cfg.cameras], dim=1)  # (B, C, K, H, W, 3)
+        if augment:
+            cams = augment_images(cams, self.cfg.augment.shift, self.cfg.augment.color_jitter, self.gen)
+        lang, mask = self.bank.lookup(model, batch["instruction"])
+        state = model.initial_state(cams.shape[0])
+        return cams, batch["proprio"].float(), lang, mask, state
+
+    def _loss(self, model, core, batch: dict, augment: bool) -> tuple[torch.Tensor, dict]:
+        out = model(*self._batch_inputs(batch, core, augment))
+        a_loss = core.head.action_loss(out, batch["actions"].float(), batch["action_mask"].float())
+        d_loss = core.head.done_loss(out["done_logit"], batch["done"].float())
+        return a_loss + self.cfg.done_weight * d_loss, {"action": float(a_loss.detach()), "done": float(d_loss.detach())}
+
+    # -- checkpoints --------------------------------------------------------------------------
+    def _save(self, folder: Path, step: int, opt, sched) -> None:
+        if self.rank != 0:
+            return
+        resolved = asdict(self.cfg) | {"step": step, "world_size": self.world}
+        save_policy(self.model, folder, stats=self.stats, train_config=resolved)
+        tmp = folder / "trainer_state.pt.tmp"
+        torch.save({"step": step, "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                    "torch_rng": torch.get_rng_state(), "gen": self.gen.get_state()}, tmp)
+        tmp.replace(folder / "trainer_state.pt")
+
+    def _resume(self, opt, sched) -> int:
+        folder = self.out / "checkpoint"
+        state_path = folder / "trainer_state.pt"
+        if not state_path.is_file():
+            return 0
+        from safetensors.torch import load_file
+
+        self.model.load_state_dict(load_file(str(folder / "model.safetensors")), strict=False)
+        state = torch.load(state_path, weights_only=True)
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        torch.set_rng_state(state["torch_rng"])
+        self.gen.set_state(state["gen"])
+        log.info("resumed from %s at step %d", folder, state["step"])
+        return int(state["step"])
+
+    @torch.no_grad()
+    def validate(self) -> float | None:
+        if self.val_set is None or len(self.val_set) == 0:
+            return None
+        self.model.eval()
+        total, n = 0.0, 0
+        loader = DataLoader(Subset(self.val_set, range(min(len(self.val_set), 2048))), batch_size=self.cfg.batch_size, collate_fn=_collate)
+        for batch in loader:
+            loss, _ = self._loss(self.model, self.model, batch, augment=False)
+            total += float(loss) * len(batch["instruction"])
+            n += len(batch["instruction"])
+        self.model.train()
+        return total / max(n, 1)
+
+    # -- the loop -----------------------------------------------------------------------------
+    def fit(self) -> dict:
+        from torch.utils.tensorboard import SummaryWriter
+        from tqdm import tqdm
+
+        cfg = self.cfg
+        self._setup()
+        self.gen = torch.Generator().manual_seed(cfg.seed + self.rank)
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(cfg))
+        step = self._resume(opt, sched)
+        model = self.model
+        if self.world > 1:
+            model = torch.nn.parallel.DistributedDataParallel(self.model)
+        writer = SummaryWriter(str(self.out / "tb")) if self.rank == 0 else None
+        if self.rank == 0:
+            self.out.mkdir(parents=True, exist_ok=True)
+            log.info("data: %d episodes, %d train windows, %d instructions; %d trainable params",
+                     len(self.demos), len(self.train_set), len(self.bank), sum(p.numel() for p in params))
+        self.model.train()
+        history: list[dict] = []
+        t0 = time.time()
+        epoch = step * cfg.batch_size // max(1, len(self.train_set))
+        bar = tqdm(total=cfg.steps, initial=step, disable=not self.progress or self.rank != 0, dynamic_ncols=True)
+        seen, t_rate = 0, time.time()
+        stop_reason = "steps"
+        while step < cfg.steps:
+            loader = self._loader(self.train_set, True, cfg.seed + epoch)
+            if hasattr(loader.sampler, "set_epoch"):
+                loader.sampler.set_epoch(epoch)
+            for batch in loader:
+                loss, parts = self._loss(model, self.model, batch, augment=True)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+                opt.step()
+                sched.step()
+                step += 1
+                seen += len(batch["instruction"]) * self.world
+                bar.update(1)
+                if step % cfg.log_every == 0:
+                    rate = seen / max(1e-9, time.time() - t_rate)
+                    seen, t_rate = 0, time.time()
+                    bar.set_postfix(loss=f"{float(loss.detach()):.4f}", sps=f"{rate:.0f}")
+                    rec = {"step": step, "loss": float(loss.detach()), **parts, "lr": sched.get_last_lr()[0], "samples_per_s": rate,
+                           "elapsed_s": time.time() - t0}
+                    history.append(rec)
+                    if writer:
+                        for k, v in rec.items():
+                            if k != "step":
+                                writer.add_scalar(f"train/{k}", v, step)
+                if step % cfg.val_every == 0 and self.rank == 0:
+                    val = self.validate()
+                    if val is not None:
+                        history.append({"step": step, "val_loss": val})
+                        if writer:
+                            writer.add_scalar("val/loss", val, step)
+                if step % cfg.checkpoint_every == 0:
+                    self._save(self.out / "checkpoint", step, opt, sched)
+                if cfg.eval_every and step % cfg.eval_every == 0 and self.eval_callback and self.rank == 0:
+                    self._save(self.out / "checkpoint", step, opt, sched)
+                    result = self.eval_callback(step, self.out / "checkpoint")
+                    history.append({"step": step, "eval": result, "elapsed_s": time.time() - t0})
+                    if writer and "success" in result:
+                        writer.add_scalar("eval/success", result["success"], step)
+                if cfg.max_minutes and time.time() - t0 > cfg.max_minutes * 60:
+                    stop_reason = "time"
+                    break
+                if step >= cfg.steps:
+                    break
+            epoch += 1
+            if stop_reason == "time":
+                break
+        bar.close()
+        if self.world > 1:
+            # DDP keeps parameters in sync; BatchNorm running statistics follow rank 0 from here on.
+            for buf in self.model.buffers():
+                torch.distributed.broadcast(buf, 0)
+        val = self.validate() if self.rank == 0 else None
+        self._save(self.out / "checkpoint", step, opt, sched)
+        final = self.out / "final"
+        if self.rank == 0:
+            save_policy(self.model, final, stats=self.stats, train_config=asdict(cfg) | {"step": step, "world_size": self.world})
+        digest = weights_digest(self.model)
+        self.out.mkdir(parents=True, exist_ok=True)
+        if self.world > 1:
+            (self.out / f"weights_rank{self.rank}.sha256").write_text(digest)
+        summary = {"steps": step, "stop_reason": stop_reason, "wall_s": time.time() - t0, "val_loss": val,
+                   "train_windows": len(self.train_set), "episodes": len(self.demos), "weights_sha256": digest,
+                   "samples_per_s": np.mean([r["samples_per_s"] for r in history if "samples_per_s" in r]) if any("samples_per_s" in r for r in history) else None,
+                   "out": str(final)}
+        if self.rank == 0:
+            (self.out / "history.json").write_text(json.dumps(history + [{"summary": summary}], indent=1, default=float))
+        if writer:
+            writer.close()
+        if self.world > 1:
+            torch.distributed.destroy_process_group()
+        return summary
