@@ -62,19 +62,19 @@ class LatencyStats:
         self.steps = self.missed = 0
 
     def summary(self) -> dict:
-        """{"steps", "missed_deadlines", "period_ms", "<stage>_ms": {"p50", "p95", "p99", "max"}, "total_ms": ...}."""
-        out: dict = {"steps": self.steps, "missed_deadlines": self.missed, "period_ms": round(self.period_s * 1e3, 3)}
-        for name, values in [*self._stages.items(), ("total", self._total)]:
-            out[f"{name}_ms"] = percentiles_ms(values)
-        return out
+        """{"steps", "missed_deadlines", "period_ms", "stages": {stage | "total": {"p50_ms", "p95_ms", "p99_ms", "max_ms", "mean_ms"}}}."""
+        stages = {name: percentiles_ms(values) for name, values in [*self._stages.items(), ("total", self._total)]}
+        return {"steps": self.steps, "missed_deadlines": self.missed, "period_ms": round(self.period_s * 1e3, 3), "stages": stages}
 
 
 def percentiles_ms(values) -> dict:
+    """p50/p95/p99/max/mean in milliseconds of durations in seconds (None for no values)."""
+    keys = ("p50_ms", "p95_ms", "p99_ms", "max_ms", "mean_ms")
     if not len(values):
-        return {"p50": None, "p95": None, "p99": None, "max": None}
+        return dict.fromkeys(keys)
     arr = np.asarray(values, dtype=np.float64) * 1e3
-    p50, p95, p99 = np.percentile(arr, [50, 95, 99])
-    return {"p50": round(float(p50), 3), "p95": round(float(p95), 3), "p99": round(float(p99), 3), "max": round(float(arr.max()), 3)}
+    stats = [*np.percentile(arr, [50, 95, 99]), arr.max(), arr.mean()]
+    return {k: round(float(v), 3) for k, v in zip(keys, stats)}
 
 
 class RateKeeper:

@@ -153,6 +153,10 @@ class Scene:
     def block_pos(self, color: str) -> np.ndarray:
         return self.block_pose(color)[0]
 
+    def block_speed(self, color: str) -> float:
+        lin, _ = self.p.getBaseVelocity(self.blocks[color], physicsClientId=self.cid)
+        return float(np.linalg.norm(lin))
+
     def block_yaw(self, color: str) -> float:
         """Yaw of the block's face normal, folded into [-pi/4, pi/4) (a cube looks the same every 90 deg)."""
         _, q = self.block_pose(color)

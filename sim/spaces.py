@@ -13,3 +13,6 @@ INSTRUCTION = "instruction"
 PROPRIO_DIM = 22  # 7 joint pos, 7 joint vel, gripper opening, ee xyz, ee quat (x, y, z, w)
 ACTION_DIM = 5  # dx, dy, dz, dyaw, gripper (> 0 closes), each in [-1, 1]
 MAX_INSTRUCTION_CHARS = 256
+TIMESTAMP = "timestamp"  # float64 () simulated seconds since reset
+DEPTH_FRONT = "depth_front"  # float32 (H, W) metres, only with depth=True
+JOINT_ACTION_DIM = 8  # action_mode="joint": 7 joint-position deltas + gripper

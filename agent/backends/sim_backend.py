@@ -35,13 +35,16 @@ class SimBackend:
         control_hz: float = 10.0,
         max_held_steps: int = 50,
         clock=time.perf_counter,
+        **env_kwargs,
     ):
         if mode not in MODES:
             raise ValueError(f"sim backend mode={mode!r}: allowed {', '.join(MODES)}")
         if env is None:
             import sim  # heavy (pybullet); only when we build the env ourselves
 
-            env = sim.make_env(image_size=image_size, control_hz=control_hz)
+            env = sim.make_env(image_size=image_size, control_hz=control_hz, **env_kwargs)
+        elif env_kwargs:
+            raise ValueError(f"sim backend: env options {sorted(env_kwargs)} given with a ready env; pass one or the other")
         self.env = env
         self.mode = mode
         self.max_held_steps = int(max_held_steps)
@@ -70,6 +73,8 @@ class SimBackend:
             options = {"task": task.task, "args": dict(task.args)}
             if task.instruction:
                 options["instruction"] = task.instruction
+            if getattr(task, "chain", None):
+                options["chain"] = task.chain
             if seed is None:
                 seed = task.seed
         self._obs, info = self.env.reset(seed=seed, options=options)

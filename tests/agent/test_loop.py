@@ -135,8 +135,8 @@ def test_latency_stats_and_missed_deadlines():
         st.end_step()
     s = st.summary()
     assert s["steps"] == 3 and s["missed_deadlines"] == 1
-    assert s["inference_ms"]["p50"] == pytest.approx(20.0)
-    assert s["total_ms"]["max"] == pytest.approx(150.0)
+    assert s["stages"]["inference"]["p50_ms"] == pytest.approx(20.0)
+    assert s["stages"]["total"]["max_ms"] == pytest.approx(150.0)
     with pytest.raises(ValueError, match="unknown stage"):
         with st.stage("inferense"):
             pass
@@ -148,7 +148,7 @@ def test_loop_records_slow_inference_as_missed():
     for _ in range(3):
         loop.step(obs())
     s = loop.stats.summary()
-    assert s["missed_deadlines"] == 3 and s["inference_ms"]["p50"] >= 25
+    assert s["missed_deadlines"] == 3 and s["stages"]["inference"]["p50_ms"] >= 25
 
 
 def test_rate_keeper_reports_late_ticks():

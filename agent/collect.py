@@ -1,0 +1,413 @@
+"""Record scripted-expert demonstrations from the simulator into the dataset format.
+
+``collect(...)`` runs the experts in worker processes (spawned; each has its own env and writes its
+own shard ``shard-<worker>.h5``), with DART noise on the executed actions and the clean expert action
+as the label. Episode i uses env seed ``seed + i`` and family ``tasks[i % len(tasks)]``, so the data
+do not depend on the number of workers or on which worker ran what. Re-running the same call skips
+the episodes already stored and completes the rest. Ctrl-C stops the workers between steps: the
+shards stay valid and lose only the episodes in flight.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue
+import signal
+import sys
+import time
+import traceback
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from policies.data import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    DatasetError,
+    Episode,
+    find_shards,
+    library_versions,
+    open_reader,
+    open_writer,
+    read_meta,
+    shard_path,
+    write_meta,
+)
+from policies.data.hdf5 import COMPRESSIONS
+
+NOISE_STREAM = 0x5EED  # the DART noise generator of episode seed s is default_rng([s, NOISE_STREAM])
+# Settings that change the data: a resume must use the same ones.
+DATA_KEYS = ("tasks", "seed", "noise", "image_size", "control_hz", "split", "max_attempts")
+SPLITS = ("train", "heldout")
+
+
+@dataclass
+class CollectConfig:
+    tasks: tuple[str, ...]  # family names, already resolved (no "all")
+    episodes: int
+    out: str
+    workers: int = 2
+    seed: int = 0
+    noise: float = 0.2  # std of the Gaussian DART noise on executed actions (action units)
+    image_size: int = 96
+    control_hz: int = 10
+    split: str = "train"
+    max_attempts: int = 3  # tries per episode (new seed each) before it counts as missing
+    video_dir: str | None = None
+    videos: int = 3  # the first this many episode indices are also written as mp4
+    compression: str = "lzf"
+
+    def __post_init__(self) -> None:
+        self.tasks = tuple(self.tasks)
+        if not self.tasks:
+            raise ValueError("tasks: give at least one task family (or 'all')")
+        for key, low in (("episodes", 1), ("workers", 1), ("max_attempts", 1), ("videos", 0)):
+            value = getattr(self, key)
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
+                raise ValueError(f"{key}={value!r}: must be an integer >= {low}")
+        if not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
+            raise ValueError(f"seed={self.seed!r}: must be an integer >= 0")
+        if not 0 <= float(self.noise) <= 1:
+            raise ValueError(f"noise={self.noise!r}: must be in [0, 1] (action units)")
+        if self.split not in SPLITS:
+            raise ValueError(f"split={self.split!r}: allowed {', '.join(SPLITS)}")
+        if self.compression not in COMPRESSIONS:
+            raise ValueError(f"compression={self.compression!r}: allowed {', '.join(COMPRESSIONS)}")
+
+    def data_settings(self) -> dict[str, Any]:
+        d = asdict(self)
+        return {k: (list(d[k]) if k == "tasks" else d[k]) for k in DATA_KEYS}
+
+
+def resolve_tasks(spec: str | Sequence[str]) -> tuple[str, ...]:
+    """"all", "pick,place" or ["pick", "place"] -> registered family names (unknown ones: did-you-mean)."""
+    from sim.tasks import TASKS
+
+    names = [s.strip() for s in spec.split(",")] if isinstance(spec, str) else [str(s).strip() for s in spec]
+    names = [n for n in names if n]
+    if names == ["all"]:
+        return tuple(TASKS.names())
+    for name in names:
+        TASKS.get(name)  # raises ValueError naming the known families
+    if len(set(names)) != len(names):
+        raise ValueError(f"tasks: {','.join(names)} names a family twice")
+    return tuple(names)
+
+
+def episode_seed(seed: int, index: int, attempt: int) -> int:
+    """Env seed of episode ``index``: seed + index, and a derived seed for each retry."""
+    if attempt == 0:
+        return int(seed + index)
+    return int(np.random.SeedSequence([seed + index, attempt]).generate_state(1)[0])
+
+
+def task_of(tasks: Sequence[str], index: int) -> str:
+    return tasks[index % len(tasks)]
+
+
+# --- one episode (inside a worker) ------------------------------------------------------------------
+def record_episode(env, task: str, index: int, seed: int, noise: float, split: str, stop=None) -> tuple[Episode | None, bool]:
+    """Run the expert once; return (episode, success), or (None, False) when ``stop`` was set."""
+    from sim.experts import perturb
+
+    obs, info = env.reset(seed=seed, options={"task": task})
+    start = info
+    rng = np.random.default_rng([seed, NOISE_STREAM])
+    front, wrist, proprio, actions = [], [], [], []
+    for _ in range(int(info["max_steps"])):
+        if stop is not None and stop.is_set():
+            return None, False
+        clean = np.asarray(env.expert_action(), np.float32)
+        front.append(obs["rgb_front"])
+        wrist.append(obs["rgb_wrist"])
+        proprio.append(obs["proprio"])
+        actions.append(clean)
+        executed = perturb(clean, rng, noise) if noise > 0 else clean
+        obs, _, terminated, truncated, info = env.step(executed)
+        if terminated or truncated:
+            break
+    success = bool(info["success"])
+    episode = Episode(
+        rgb_front=np.stack(front),
+        rgb_wrist=np.stack(wrist),
+        proprio=np.stack(proprio).astype(np.float32),
+        actions=np.stack(actions),
+        instruction=str(start["instruction"]),
+        task=str(start["task"]),
+        index=index,
+        seed=seed,
+        success=success,
+        split=split,
+        args=dict(start["args"]),
+    )
+    return episode, success
+
+
+def _write_video(cfg: CollectConfig, episode: Episode) -> None:
+    from agent.video import tile, write_video
+
+    frames = [tile(f, w) for f, w in zip(episode.rgb_front, episode.rgb_wrist)]
+    write_video(Path(cfg.video_dir) / f"episode-{episode.index:06d}-{episode.task}.mp4", frames, fps=cfg.control_hz)
+
+
+def _next_job(todo: list[int], cursor) -> int | None:
+    with cursor.get_lock():
+        k = cursor.value
+        cursor.value += 1
+    return todo[k] if k < len(todo) else None
+
+
+def _worker(worker: int, cfg: CollectConfig, todo: list[int], cursor, results, stop) -> None:
+    """Worker process: take the next episode index, record it, write complete episodes to its own shard."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and sets ``stop``
+    try:
+        import sim
+
+        env = sim.make_env(image_size=cfg.image_size, control_hz=cfg.control_hz, split=cfg.split)
+        try:
+            with open_writer(shard_path(cfg.out, worker), compression=cfg.compression) as writer:
+                results.put(("ready", worker, writer.repaired))
+                while not stop.is_set():
+                    index = _next_job(todo, cursor)
+                    if index is None:
+                        break
+                    task, failed, saved, steps = task_of(cfg.tasks, index), 0, False, 0
+                    for attempt in range(cfg.max_attempts):
+                        seed = episode_seed(cfg.seed, index, attempt)
+                        episode, success = record_episode(env, task, index, seed, cfg.noise, cfg.split, stop)
+                        if episode is None:  # stopped mid-episode: nothing to report
+                            return
+                        steps += episode.num_steps
+                        if success:
+                            writer.write(episode)
+                            if cfg.video_dir and index < cfg.videos:
+                                _write_video(cfg, episode)
+                            saved = True
+                            break
+                        failed += 1
+                    results.put(("episode", worker, index, task, saved, failed, steps))
+        finally:
+            env.close()
+    except BaseException:
+        results.put(("error", worker, traceback.format_exc()))
+    finally:
+        results.put(("exit", worker, None))
+
+
+# --- the parent ------------------------------------------------------------------------------------
+@dataclass
+class _Tally:
+    saved: Counter = field(default_factory=Counter)
+    failed: Counter = field(default_factory=Counter)
+    missing: list[int] = field(default_factory=list)
+    steps: int = 0
+    repaired: int = 0
+
+
+def stored_indices(out: Path) -> set[int]:
+    """Collection indices of the complete episodes already in ``out``'s shards."""
+    done: set[int] = set()
+    for path in find_shards(out):
+        reader = open_reader(path)
+        try:
+            done.update(e.index for e in reader.episodes())
+        finally:
+            reader.close()
+    return done
+
+
+def _check_resume(out: Path, cfg: CollectConfig, meta: dict[str, Any] | None) -> None:
+    if meta is None:
+        if find_shards(out):
+            raise DatasetError(f"{out}: holds shards but no meta.json, so a resume cannot be checked; use another --out")
+        return
+    old = meta.get("config", {})
+    diff = [f"{k}: stored {old.get(k)!r}, now {v!r}" for k, v in cfg.data_settings().items() if old.get(k) != v]
+    if diff:
+        raise ValueError(
+            f"{out} was collected with other settings ({'; '.join(diff)}); "
+            "re-run with the same settings to resume, or choose another --out"
+        )
+
+
+def _run_workers(cfg: CollectConfig, todo: list[int], tally: _Tally, progress: bool) -> bool:
+    """Run the workers over ``todo``; returns True if interrupted by Ctrl-C."""
+    from tqdm import tqdm
+
+    ctx = mp.get_context("spawn")
+    cursor, results, stop = ctx.Value("q", 0), ctx.Queue(), ctx.Event()
+    n = min(cfg.workers, len(todo))
+    procs = [ctx.Process(target=_worker, args=(w, cfg, todo, cursor, results, stop), daemon=True) for w in range(n)]
+    old = _ignore_sigint()  # children start with SIGINT ignored
+    try:
+        for p in procs:
+            p.start()
+    finally:
+        _restore_sigint(old)
+    bar = tqdm(total=len(todo), unit="ep", desc="collect", disable=not progress, dynamic_ncols=True)
+    alive, error, interrupted = set(range(n)), None, False
+    try:
+        while alive:
+            try:
+                msg = results.get(timeout=0.5)
+            except queue.Empty:
+                for w in list(alive):
+                    if not procs[w].is_alive() and procs[w].exitcode not in (0, None):
+                        error = error or f"worker {w} died (exit code {procs[w].exitcode})"
+                        alive.discard(w)
+                        stop.set()
+                continue
+            except KeyboardInterrupt:
+                interrupted = True
+                stop.set()
+                continue
+            kind, w = msg[0], msg[1]
+            if kind == "ready":
+                tally.repaired += msg[2]
+            elif kind == "episode":
+                _, _, index, task, saved, failed, steps = msg
+                tally.steps += steps
+                tally.failed[task] += failed
+                if saved:
+                    tally.saved[task] += 1
+                else:
+                    tally.missing.append(index)
+                bar.update(1)
+                bar.set_postfix(saved=sum(tally.saved.values()), failed=sum(tally.failed.values()))
+            elif kind == "error":
+                error = error or f"worker {w} failed:\n{msg[2]}"
+                stop.set()
+            elif kind == "exit":
+                alive.discard(w)
+    except KeyboardInterrupt:  # a second Ctrl-C while draining: stop waiting
+        interrupted = True
+        stop.set()
+    finally:
+        bar.close()
+        for p in procs:
+            p.join(timeout=30)
+            if p.is_alive():
+                p.terminate()
+                p.join()
+    if error:
+        raise RuntimeError(f"collection stopped: {error}")
+    return interrupted
+
+
+def _ignore_sigint():
+    try:
+        return signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: nothing to do
+        return None
+
+
+def _restore_sigint(old) -> None:
+    if old is not None:
+        signal.signal(signal.SIGINT, old)
+
+
+def collect(
+    tasks: str | Sequence[str] = "all",
+    episodes: int = 100,
+    out: str | Path = "data/demos",
+    workers: int = 2,
+    seed: int = 0,
+    noise: float = 0.2,
+    *,
+    image_size: int = 96,
+    control_hz: int = 10,
+    split: str = "train",
+    max_attempts: int = 3,
+    video_dir: str | Path | None = None,
+    videos: int = 3,
+    compression: str = "lzf",
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Collect ``episodes`` expert episodes into ``out`` (resuming what is there); returns the summary.
+
+    On Ctrl-C the workers stop between steps, the metadata is saved and the summary says
+    ``interrupted: True``; run the same call again to finish.
+    """
+    cfg = CollectConfig(
+        tasks=resolve_tasks(tasks),
+        episodes=episodes,
+        out=str(out),
+        workers=workers,
+        seed=seed,
+        noise=float(noise),
+        image_size=image_size,
+        control_hz=control_hz,
+        split=split,
+        max_attempts=max_attempts,
+        video_dir=None if video_dir is None else str(video_dir),
+        videos=videos,
+        compression=compression,
+    )
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    meta = read_meta(out)
+    _check_resume(out, cfg, meta)
+    done = stored_indices(out)
+    todo = [i for i in range(cfg.episodes) if i not in done]
+    skipped = cfg.episodes - len(todo)
+    meta = meta or {"format": FORMAT_NAME, "version": FORMAT_VERSION, "created": _now(), "runs": []}
+    meta.update(config=cfg.data_settings(), seeds={"base": cfg.seed, "rule": "episode i: env seed = base + i; retry a > 0: SeedSequence([base + i, a]); noise rng = default_rng([env seed, 0x5EED])"})
+    meta["versions"] = library_versions()
+    write_meta(out, meta)
+
+    tally, start = _Tally(), time.perf_counter()
+    interrupted = _run_workers(cfg, todo, tally, progress) if todo else False
+    elapsed = time.perf_counter() - start
+
+    stored = stored_indices(out)
+    per_task = Counter(task_of(cfg.tasks, i) for i in stored)
+    saved = sum(tally.saved.values())
+    summary = {
+        "out": str(out),
+        "requested": cfg.episodes,
+        "saved": saved,
+        "skipped": skipped,
+        "failed": sum(tally.failed.values()),
+        "missing": sorted(tally.missing),
+        "stored": len(stored),
+        "steps": tally.steps,
+        "repaired": tally.repaired,
+        "workers": min(cfg.workers, len(todo)),
+        "elapsed_s": round(elapsed, 2),
+        "episodes_per_min": round(saved / elapsed * 60, 1) if elapsed > 0 and saved else 0.0,
+        "per_task": {t: {"saved": tally.saved[t], "failed": tally.failed[t], "stored": per_task[t]} for t in cfg.tasks},
+        "interrupted": interrupted,
+    }
+    meta["updated"] = _now()
+    meta["counts"] = {"stored": len(stored), "per_task": {t: per_task[t] for t in cfg.tasks}}
+    meta["runs"].append({"finished": _now(), "episodes": cfg.episodes, "workers": cfg.workers, **{k: summary[k] for k in ("saved", "skipped", "failed", "missing", "elapsed_s", "interrupted")}})
+    write_meta(out, meta)
+    return summary
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    lines = [
+        f"collected {summary['saved']} new episodes into {summary['out']} "
+        f"({summary['skipped']} already there, {summary['stored']} stored in all)",
+        f"failed expert attempts: {summary['failed']}; episodes missing after all attempts: {len(summary['missing'])}",
+        f"{summary['steps']} steps in {summary['elapsed_s']:.1f} s with {summary['workers']} workers: "
+        f"{summary['episodes_per_min']:.1f} episodes/min",
+    ]
+    width = max(len(t) for t in summary["per_task"])
+    for task, c in summary["per_task"].items():
+        lines.append(f"  {task:<{width}}  saved {c['saved']:>5}  failed {c['failed']:>4}  stored {c['stored']:>6}")
+    if summary["repaired"]:
+        lines.append(f"removed {summary['repaired']} incomplete episode(s) left by an earlier crash")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("use `heron collect`")

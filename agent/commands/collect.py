@@ -1,0 +1,52 @@
+"""``heron collect``: record scripted-expert demonstrations into HDF5 shards."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+HELP = "record scripted-expert demonstrations (DART noise) into an HDF5 dataset"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tasks", default="all", help="task families, comma-separated, or 'all' (default)")
+    parser.add_argument("--episodes", type=int, default=100, help="episodes wanted in --out (default 100)")
+    parser.add_argument("--out", default="data/demos", help="output folder; re-running resumes it (default data/demos)")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes, one shard each (default 2)")
+    parser.add_argument("--seed", type=int, default=0, help="episode i uses env seed SEED+i (default 0)")
+    parser.add_argument("--noise", type=float, default=0.2, help="std of DART noise on executed actions (default 0.2)")
+    parser.add_argument("--image-size", type=int, default=96, help="camera images, square pixels (default 96)")
+    parser.add_argument("--control-hz", type=int, default=10, help="control rate (default 10)")
+    parser.add_argument("--split", default="train", choices=("train", "heldout"), help="instruction templates (default train)")
+    parser.add_argument("--max-attempts", type=int, default=3, help="expert tries per episode, a new seed each (default 3)")
+    parser.add_argument("--compression", default="lzf", choices=("lzf", "gzip", "none"), help="image compression (default lzf)")
+    parser.add_argument("--video-dir", default=None, help="also write the first --videos episodes as mp4 here")
+    parser.add_argument("--videos", type=int, default=3, help="how many episodes --video-dir gets (default 3)")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    from agent.collect import collect, format_summary
+
+    summary = collect(
+        tasks=args.tasks,
+        episodes=args.episodes,
+        out=args.out,
+        workers=args.workers,
+        seed=args.seed,
+        noise=args.noise,
+        image_size=args.image_size,
+        control_hz=args.control_hz,
+        split=args.split,
+        max_attempts=args.max_attempts,
+        video_dir=args.video_dir,
+        videos=args.videos,
+        compression=args.compression,
+        progress=not args.no_progress,
+    )
+    print(json.dumps(summary, indent=2) if args.json else format_summary(summary))
+    if summary["interrupted"]:
+        print("interrupted: the shards are valid; run the same command again to finish", flush=True)
+        return 130
+    return 0

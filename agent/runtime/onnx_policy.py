@@ -1,0 +1,171 @@
+"""ONNX Runtime policy: numpy, onnxruntime and tokenizers only (no torch, no transformers).
+
+Provider order is configurable (TensorRT -> CUDA -> CPU by default). onnxruntime-gpu lists CUDA as
+*available* even on machines without CUDA and then silently runs on the CPU, so the provider in use
+is read back from ``session.get_providers()`` and logged. On a GPU the step runs with IO binding.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from agent.interfaces import StepOutput
+from agent.runtime.inputs import History, check_observation
+from policies.tokenizer import Tokenizer
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PROVIDERS = ("TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider")
+PROVIDER_ALIASES = {"tensorrt": "TensorrtExecutionProvider", "trt": "TensorrtExecutionProvider",
+                    "cuda": "CUDAExecutionProvider", "cpu": "CPUExecutionProvider"}
+STEP_INPUTS = {"images": "tensor(uint8)", "proprio": "tensor(float)", "lang": "tensor(float)",
+               "lang_mask": "tensor(int64)", "state": "tensor(float)"}
+STEP_OUTPUTS = ("action", "done", "state_out")
+
+
+class OnnxSignatureError(ValueError):
+    """An ONNX export whose files, spec or graph signature are not what heron expects."""
+
+
+def cuda_libraries_present() -> bool:
+    """Whether the CUDA runtime libraries the GPU providers need can be loaded at all."""
+    import ctypes
+
+    for lib in ("libcublasLt.so.13", "libcublasLt.so.12"):
+        try:
+            ctypes.CDLL(lib)
+            return True
+        except OSError:
+            continue
+    return False
+
+
+def resolve_providers(requested) -> list[str]:
+    import onnxruntime as ort
+
+    available = ort.get_available_providers()
+    names = [PROVIDER_ALIASES.get(str(p).lower(), p) for p in (requested or DEFAULT_PROVIDERS)]
+    unknown = [p for p in names if p not in available and p not in DEFAULT_PROVIDERS]
+    if unknown:
+        raise ValueError(f"unknown ONNX Runtime provider(s) {unknown}; this build has {available}")
+    chosen = [p for p in names if p in available]
+    gpu = {"TensorrtExecutionProvider", "CUDAExecutionProvider"}
+    if any(p in gpu for p in chosen) and not cuda_libraries_present():
+        # The build lists GPU providers even without CUDA; asking for them only logs errors and falls back.
+        log.info("CUDA libraries not found: skipping %s", [p for p in chosen if p in gpu])
+        chosen = [p for p in chosen if p not in gpu]
+    if "CPUExecutionProvider" not in chosen:
+        chosen.append("CPUExecutionProvider")  # always a last resort
+    return chosen
+
+
+def make_session(path: Path, providers: list[str], threads: int | None):
+    import onnxruntime as ort
+
+    ort.set_default_logger_severity(3)
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3  # CUDA-less machines log a libcublas error per session; we report the provider ourselves
+    if threads:
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+    try:
+        sess = ort.InferenceSession(str(path), sess_options=opts, providers=providers)
+    except Exception as exc:  # ORT raises its own exception types (InvalidGraph, Fail, ...)
+        raise OnnxSignatureError(f"{path}: ONNX Runtime cannot load it: {exc}") from None
+    in_use = sess.get_providers()
+    if in_use[0] != providers[0]:
+        log.warning("%s: asked for %s, running on %s", path.name, providers[0], in_use[0])
+    log.info("%s: provider in use %s", path.name, in_use[0])
+    return sess
+
+
+def check_signature(sess, path: Path) -> None:
+    got_in = {i.name: i.type for i in sess.get_inputs()}
+    got_out = [o.name for o in sess.get_outputs()]
+    if got_in != STEP_INPUTS or list(got_out) != list(STEP_OUTPUTS):
+        raise OnnxSignatureError(
+            f"{path}: signature {got_in} -> {got_out} does not match heron's policy step "
+            f"{STEP_INPUTS} -> {list(STEP_OUTPUTS)}; re-export with `heron export`"
+        )
+
+
+class OnnxPolicy:
+    runtime = "onnx"
+
+    def __init__(self, folder, providers=None, threads: int | None = None, precision: str = "fp32"):
+        folder = Path(folder)
+        self.folder = folder
+        spec_path = folder / "spec.json"
+        for name in ("spec.json", "policy_step.onnx", "instruction_encoder.onnx", "tokenizer.json"):
+            if not (folder / name).is_file():
+                raise FileNotFoundError(f"{folder}: {name} is missing; run `heron export --policy <dir> --out {folder}`")
+        try:
+            self.spec = json.loads(spec_path.read_text())
+        except json.JSONDecodeError as exc:
+            raise OnnxSignatureError(f"{spec_path} is not valid JSON: {exc}") from None
+        if self.spec.get("format") != "heron-onnx":
+            raise OnnxSignatureError(f"{spec_path} is not a heron ONNX spec")
+        if precision not in ("fp32", "fp16"):
+            raise ValueError(f"precision={precision!r}: allowed fp32, fp16")
+        suffix = ".fp16.onnx" if precision == "fp16" else ".onnx"
+        self.providers = resolve_providers(providers)
+        self.step = make_session(folder / f"policy_step{suffix}", self.providers, threads)
+        check_signature(self.step, folder / f"policy_step{suffix}")
+        self.encoder = make_session(folder / f"instruction_encoder{suffix}", self.providers, threads)
+        self.provider = self.step.get_providers()[0]
+        pol = self.spec["policy"]
+        self.cameras, self.image_size = pol["cameras"], pol["image_size"]
+        self.tokenizer = Tokenizer(folder, self.spec["tokenizer"]["max_tokens"])
+        self.history = History(self.cameras, 1 if self.spec["recurrent"] else pol["history"])
+        self.state_size = self.spec["inputs"]["state"]["shape"][1]
+        self.lang = self.mask = None
+        self.instruction: str | None = None
+        self._binding = self._make_binding() if self.provider != "CPUExecutionProvider" else None
+        self.reset()
+
+    def _make_binding(self):
+        """IO binding with preallocated device outputs: no per-step allocation on the GPU."""
+        binding = self.step.io_binding()
+        for name in STEP_OUTPUTS:
+            binding.bind_output(name, "cuda")
+        return binding
+
+    def reset(self) -> None:
+        self.history.clear()
+        self.state = np.zeros((1, self.state_size), np.float32)
+
+    def set_instruction(self, text: str) -> None:
+        ids, mask = self.tokenizer(text)
+        self.lang = self.encoder.run(["features"], {"input_ids": ids, "attention_mask": mask})[0]
+        self.mask = mask
+        self.instruction = text
+        self.reset()
+
+    def _run(self, feeds: dict) -> list[np.ndarray]:
+        if self._binding is None:
+            return self.step.run(list(STEP_OUTPUTS), feeds)
+        for name, value in feeds.items():
+            self._binding.bind_cpu_input(name, value)
+        self.step.run_with_iobinding(self._binding)
+        return self._binding.copy_outputs_to_cpu()
+
+    def act(self, obs: dict) -> StepOutput:
+        if self.lang is None:
+            raise RuntimeError("set_instruction() must be called before act()")
+        check_observation(obs, self.cameras, self.image_size)
+        images, proprio = self.history.push(obs)
+        action, done, state = self._run({"images": images, "proprio": proprio, "lang": self.lang,
+                                         "lang_mask": self.mask, "state": self.state})
+        self.state = state
+        chunk = action[0].astype(np.float32)
+        return StepOutput(action=chunk[0], done=float(done[0]), chunk=chunk)
+
+    def warmup(self, obs: dict, steps: int = 3) -> None:
+        """Run a few steps before the loop starts (allocations, kernel selection); state is reset after."""
+        for _ in range(steps):
+            self.act(obs)
+        self.reset()

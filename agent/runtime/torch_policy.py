@@ -1,0 +1,51 @@
+"""PyTorch eager runtime of a saved policy folder."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from agent.interfaces import StepOutput
+from agent.runtime.inputs import History, check_observation
+from policies.checkpoint import load_policy_model
+from policies.language import Tokenizer, tokenizer_dir
+
+
+class TorchPolicy:
+    runtime = "torch"
+
+    def __init__(self, folder, threads: int | None = None):
+        if threads:
+            torch.set_num_threads(threads)
+        self.model = load_policy_model(folder)
+        cfg = self.model.cfg
+        self.cfg = cfg
+        self.tokenizer = Tokenizer(tokenizer_dir(cfg.language), cfg.language.max_tokens)
+        self.history = History(cfg.cameras, 1 if self.model.head.recurrent else cfg.history)
+        self.provider = "torch-cpu"
+        self.lang = self.mask = None
+        self.instruction: str | None = None
+        self.reset()
+
+    def reset(self) -> None:
+        self.history.clear()
+        self.state = self.model.initial_state(1)
+
+    @torch.no_grad()
+    def set_instruction(self, text: str) -> None:
+        ids, mask = self.tokenizer(text)
+        self.mask = torch.from_numpy(mask)
+        self.lang = self.model.encode_instruction(torch.from_numpy(ids), self.mask)
+        self.instruction = text
+        self.reset()
+
+    @torch.no_grad()
+    def act(self, obs: dict) -> StepOutput:
+        if self.lang is None:
+            raise RuntimeError("set_instruction() must be called before act()")
+        check_observation(obs, self.cfg.cameras, self.cfg.image_size)
+        images, proprio = self.history.push(obs)
+        out = self.model(torch.from_numpy(images), torch.from_numpy(proprio), self.lang, self.mask, self.state)
+        self.state = out["state"]
+        chunk = out["action"][0].numpy().astype(np.float32)
+        return StepOutput(action=chunk[0], done=float(torch.sigmoid(out["done_logit"])[0]), chunk=chunk)

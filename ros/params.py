@@ -1,0 +1,120 @@
+"""Parameters of the two nodes: declared with descriptors, validated in one place.
+
+``PolicyNodeConfig`` / ``SimNodeConfig`` are plain dataclasses (validated in ``__post_init__`` with
+errors naming the parameter); ``declare(node, cls)`` declares every field as a ROS parameter with its
+default and description, and ``read(node, cls)`` builds the config from the node's current values.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import MISSING, dataclass, field, fields
+
+COMMAND_TYPES = ("twist", "array", "joint_trajectory")
+RUNTIMES = ("onnx", "torch")
+CONTROL_RATE_RANGE = (10.0, 30.0)
+CHUNKING_TYPES = ("none", "ensemble", "queue")
+
+
+def _check(cond: bool, key: str, value, allowed: str) -> None:
+    if not cond:
+        raise ValueError(f"parameter {key}={value!r}: {allowed}")
+
+
+@dataclass
+class PolicyNodeConfig:
+    policy: str = field(default="default", metadata={"doc": "model folder/.onnx path, 'default' (the shipped model), or random | hold | expert"})
+    runtime: str = field(default="onnx", metadata={"doc": "onnx | torch"})
+    providers: list[str] = field(default_factory=lambda: ["CPUExecutionProvider"], metadata={"doc": "ONNX Runtime execution providers, in order"})
+    control_rate_hz: float = field(default=10.0, metadata={"doc": "control timer rate, 10..30 Hz"})
+    action_hz: float = field(default=10.0, metadata={"doc": "the rate the policy's actions were trained at: a unit action moves max_xyz_step per 1/action_hz s"})
+    front_image_topic: str = "/camera/front/image_raw"
+    wrist_image_topic: str = "/camera/wrist/image_raw"
+    joint_states_topic: str = "/joint_states"
+    ee_pose_topic: str = "/heron/ee_pose"
+    instruction_topic: str = "/heron/instruction"
+    expert_topic: str = field(default="/heron/expert_action", metadata={"doc": "only for policy: expert (the sim node's scripted expert)"})
+    image_size: int = field(default=96, metadata={"doc": "image side the policy expects (0: take the policy's own, else 96)"})
+    resize_images: bool = field(default=True, metadata={"doc": "resize camera images of another size; false: reject them"})
+    stale_timeout_s: float = field(default=0.5, metadata={"doc": "hold when any sensor is older than this"})
+    command_type: str = field(default="twist", metadata={"doc": "twist (TwistStamped + Float64 gripper) | array (Float64MultiArray raw action) | joint_trajectory"})
+    max_xyz_step: float = field(default=0.025, metadata={"doc": "metres one unit of dx/dy/dz moves in one action step"})
+    max_yaw_step: float = field(default=0.25, metadata={"doc": "radians one unit of dyaw turns in one action step"})
+    workspace_low: list[float] = field(default_factory=lambda: [0.25, -0.40, 0.0])
+    workspace_high: list[float] = field(default_factory=lambda: [0.80, 0.40, 0.50])
+    max_delta_per_step: list[float] = field(default_factory=lambda: [1.0, 1.0, 1.0, 1.0, 2.0])
+    chunking: str = field(default="ensemble", metadata={"doc": "none | ensemble | queue"})
+    ensemble_k: float = 0.01
+    n_action_steps: int = 4
+    autostart: bool = field(default=True, metadata={"doc": "configure and activate at start"})
+
+    def __post_init__(self):
+        lo, hi = CONTROL_RATE_RANGE
+        _check(lo <= self.control_rate_hz <= hi, "control_rate_hz", self.control_rate_hz, f"allowed {lo:g}..{hi:g} Hz")
+        _check(0 < self.action_hz <= 100, "action_hz", self.action_hz, "allowed (0, 100] Hz")
+        _check(self.runtime in RUNTIMES, "runtime", self.runtime, f"allowed {', '.join(RUNTIMES)}")
+        _check(self.command_type in COMMAND_TYPES, "command_type", self.command_type, f"allowed {', '.join(COMMAND_TYPES)}")
+        _check(self.chunking in CHUNKING_TYPES, "chunking", self.chunking, f"allowed {', '.join(CHUNKING_TYPES)}")
+        _check(bool(self.policy.strip()), "policy", self.policy, "must name a model path, 'default', random, hold or expert")
+        _check(self.stale_timeout_s > 0 and math.isfinite(self.stale_timeout_s), "stale_timeout_s", self.stale_timeout_s, "must be > 0 s")
+        _check(self.image_size == 0 or 16 <= self.image_size <= 1024, "image_size", self.image_size, "0 or 16..1024")
+        for key in ("front_image_topic", "wrist_image_topic", "joint_states_topic", "ee_pose_topic", "instruction_topic"):
+            _check(getattr(self, key).startswith("/"), key, getattr(self, key), "must be an absolute topic name")
+
+    def safety_dict(self) -> dict:
+        return {
+            "max_delta_per_step": tuple(self.max_delta_per_step),
+            "workspace_low": tuple(self.workspace_low),
+            "workspace_high": tuple(self.workspace_high),
+            "max_step_m": self.max_xyz_step,
+            "stale_timeout_s": self.stale_timeout_s,
+        }
+
+
+@dataclass
+class SimNodeConfig:
+    image_size: int = 96
+    control_hz: int = field(default=10, metadata={"doc": "physics/control step rate; 240 must divide by it"})
+    camera_rate_hz: float = field(default=0.0, metadata={"doc": "0: publish the cameras after every step"})
+    joint_state_rate_hz: float = field(default=0.0, metadata={"doc": "0: publish joint_states and ee_pose after every step"})
+    split: str = "train"
+    task: str = field(default="", metadata={"doc": "initial task family ('' : any)"})
+    seed: int = 0
+    cmd_timeout_s: float = field(default=0.5, metadata={"doc": "no command for this long: the arm holds still"})
+    max_xyz_step: float = 0.025
+    max_yaw_step: float = 0.25
+    publish_expert: bool = field(default=False, metadata={"doc": "publish the scripted expert's action on /heron/expert_action (tests, baselines)"})
+    wait_for_command: bool = field(default=True, metadata={"doc": "after a task reset, step physics only once a command arrives"})
+
+    def __post_init__(self):
+        _check(16 <= self.image_size <= 1024, "image_size", self.image_size, "16..1024")
+        _check(self.control_hz in (10, 12, 15, 16, 20, 24, 30), "control_hz", self.control_hz, "one of 10, 12, 15, 16, 20, 24, 30")
+        for key in ("camera_rate_hz", "joint_state_rate_hz"):
+            _check(0 <= getattr(self, key) <= 200, key, getattr(self, key), "0 (every step) or up to 200 Hz")
+        _check(self.cmd_timeout_s > 0, "cmd_timeout_s", self.cmd_timeout_s, "must be > 0 s")
+
+
+def declare(node, cls) -> None:
+    """Declare every field of ``cls`` on ``node`` with its default and a descriptor."""
+    from rcl_interfaces.msg import FloatingPointRange, ParameterDescriptor
+
+    for f in fields(cls):
+        default = f.default if f.default is not MISSING else f.default_factory()
+        desc = ParameterDescriptor(name=f.name, description=f.metadata.get("doc", f.name))
+        if cls is PolicyNodeConfig and f.name == "control_rate_hz":
+            desc.floating_point_range = [FloatingPointRange(from_value=CONTROL_RATE_RANGE[0], to_value=CONTROL_RATE_RANGE[1], step=0.0)]
+        node.declare_parameter(f.name, default, desc)
+
+
+def read(node, cls, overrides: dict | None = None):
+    """Build ``cls`` from the node's parameter values (plus ``overrides``, for on-set validation)."""
+    values = {}
+    for f in fields(cls):
+        v = node.get_parameter(f.name).value
+        values[f.name] = list(v) if isinstance(v, (list, tuple)) or type(v).__name__ == "array" else v
+    values.update(overrides or {})
+    for f in fields(cls):  # ROS hands integers for float params given as "10"
+        default = f.default if f.default is not MISSING else None
+        if isinstance(default, float) and isinstance(values[f.name], int):
+            values[f.name] = float(values[f.name])
+    return cls(**values)

@@ -1,0 +1,418 @@
+"""``heron-policy-node``: the VLA policy as a ROS 2 lifecycle node.
+
+Inputs:  /camera/front/image_raw, /camera/wrist/image_raw (sensor_msgs/Image rgb8|bgr8),
+         /joint_states (7 arm + 2 finger joints), /heron/ee_pose (geometry_msgs/PoseStamped),
+         /heron/instruction (std_msgs/String). Sensors use sensor-data QoS; the latest of each is kept.
+Outputs: /heron/cmd_twist (TwistStamped, m/s and rad/s) + /heron/gripper_cmd (Float64, 0 open..1
+         closed), or /heron/cmd_action (Float64MultiArray, the raw 5-d action), or
+         /heron/joint_trajectory (JointTrajectory, one point one step ahead, from the Panda's
+         kinematics); /heron/status (String JSON), /diagnostics. Services /heron/stop, /heron/reset.
+Lifecycle: configure loads the policy and wires topics; activate starts the control timer;
+deactivate commands a hold and stops. Bad or stale input -> hold (zero motion), reported in status.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+
+import numpy as np
+import rclpy
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from geometry_msgs.msg import PoseStamped, TwistStamped
+from rcl_interfaces.msg import SetParametersResult
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
+from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
+from rclpy.qos import QoSProfile, qos_profile_sensor_data
+from sensor_msgs.msg import Image, JointState
+from std_msgs.msg import Float64, Float64MultiArray, String
+from std_srvs.srv import Trigger
+from trajectory_msgs.msg import JointTrajectory
+
+from agent.chunking import ChunkingConfig
+from agent.loop import ControlLoop, LoopConfig, LoopStep
+from agent.safety import SafetyConfig
+from agent.timing import percentiles_ms
+from policies.schema import INSTRUCTION, PROPRIO, RGB_FRONT, RGB_WRIST, TIMESTAMP
+from ros import conversions as cv
+from ros import topics
+from ros.params import PolicyNodeConfig, declare, read
+from ros.policy_factory import load_node_policy
+
+NODE_NAME = "heron_policy_node"
+SENSORS = ("front", "wrist", "joints", "ee_pose")
+
+
+class PolicyNode(LifecycleNode):
+    """See the module docstring. ``PolicyNode(context=ctx, parameter_overrides=[...])`` in tests."""
+
+    def __init__(self, node_name: str = NODE_NAME, **kwargs):
+        super().__init__(node_name, **kwargs)
+        declare(self, PolicyNodeConfig)
+        self.config = read(self, PolicyNodeConfig)  # raises ValueError on a bad params file
+        self.add_on_set_parameters_callback(self._on_set_parameters)
+        self._lock = threading.Lock()
+        self._sensor_group = MutuallyExclusiveCallbackGroup()
+        self._control_group = MutuallyExclusiveCallbackGroup()
+        self._latest: dict[str, tuple] = {}  # sensor -> (value, receive time, preprocess s)
+        self._errors: dict[str, str] = {}  # sensor -> last bad-input message (cleared by a good one)
+        self._pending_instruction: str | None = None
+        self._instruction_error: str | None = None
+        self._expert_action: np.ndarray | None = None
+        self.loop: ControlLoop | None = None
+        self.policy = None
+        self._timer = None
+        self._entities: list = []
+        self.state = "unconfigured"
+        self.stopped = False
+        self.holding: str | None = None
+        self.last_error: str | None = None
+        self.bad_inputs = 0
+        self.commands_sent = 0
+        self._last_used_image_t: float | None = None
+        self.image_to_cmd = deque(maxlen=5000)  # s, image arrival -> command publish
+        self._logged: str | None = None
+        self.status_pub = self.create_publisher(String, topics.STATUS, 10)
+        self.diag_pub = self.create_publisher(DiagnosticArray, topics.DIAGNOSTICS, 10)
+        self._diag_timer = self.create_timer(1.0, self._publish_diagnostics)
+
+    # -- lifecycle ------------------------------------------------------------------------------------
+    def on_configure(self, state) -> TransitionCallbackReturn:
+        try:
+            self.config = read(self, PolicyNodeConfig)
+            self.policy, image_size = load_node_policy(self.config, expert_source=lambda: self._expert_action)
+            self.image_size = (image_size, image_size) if image_size else None
+            c = self.config
+            loop_cfg = LoopConfig(
+                rate_hz=c.control_rate_hz,
+                chunking=ChunkingConfig(type=c.chunking, k=c.ensemble_k, n_action_steps=c.n_action_steps),
+                safety=SafetyConfig(**c.safety_dict()),
+            )
+            self.loop = ControlLoop(self.policy, loop_cfg)
+            self.loop.reset()
+        except Exception as exc:  # noqa: BLE001 - a failed configure is reported, the node lives on
+            self.last_error = f"configure failed: {exc}"
+            self.get_logger().error(self.last_error)
+            self.state = "unconfigured"
+            self._publish_status()
+            return TransitionCallbackReturn.FAILURE
+        self._create_entities()
+        self.state = "inactive"
+        self.get_logger().info(f"configured: policy={c.policy!r} runtime={c.runtime} rate={c.control_rate_hz:g} Hz command={c.command_type}")
+        self._publish_status()
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_activate(self, state) -> TransitionCallbackReturn:
+        self._start_timer()
+        self.state = "active"
+        self._publish_status()
+        return super().on_activate(state)
+
+    def on_deactivate(self, state) -> TransitionCallbackReturn:
+        self._stop_timer()
+        if self.loop is not None:
+            self._publish_command(self.loop.hold("deactivated").action)
+        self.state = "inactive"
+        self._publish_status()
+        return super().on_deactivate(state)
+
+    def on_cleanup(self, state) -> TransitionCallbackReturn:
+        self._stop_timer()
+        self._destroy_entities()
+        self.policy = self.loop = None
+        self.state = "unconfigured"
+        self._publish_status()
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_shutdown(self, state) -> TransitionCallbackReturn:
+        self._stop_timer()
+        self._destroy_entities()
+        self.state = "finalized"
+        return TransitionCallbackReturn.SUCCESS
+
+    def _start_timer(self) -> None:
+        self._stop_timer()
+        self._timer = self.create_timer(1.0 / self.config.control_rate_hz, self._tick, callback_group=self._control_group)
+
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self.destroy_timer(self._timer)
+            self._timer = None
+
+    def _create_entities(self) -> None:
+        c, sensor_qos, reliable = self.config, qos_profile_sensor_data, QoSProfile(depth=10)
+        g = self._sensor_group
+        self._entities = [
+            self.create_subscription(Image, c.front_image_topic, lambda m: self._on_image("front", m), sensor_qos, callback_group=g),
+            self.create_subscription(Image, c.wrist_image_topic, lambda m: self._on_image("wrist", m), sensor_qos, callback_group=g),
+            self.create_subscription(JointState, c.joint_states_topic, self._on_joints, sensor_qos, callback_group=g),
+            self.create_subscription(PoseStamped, c.ee_pose_topic, self._on_pose, sensor_qos, callback_group=g),
+            self.create_subscription(String, c.instruction_topic, self._on_instruction, reliable, callback_group=g),
+            self.create_service(Trigger, topics.STOP_SRV, self._on_stop),
+            self.create_service(Trigger, topics.RESET_SRV, self._on_reset),
+        ]
+        if c.policy == "expert":
+            self._entities.append(self.create_subscription(Float64MultiArray, c.expert_topic, self._on_expert, reliable, callback_group=g))
+        if c.command_type == "twist":
+            self.twist_pub = self.create_publisher(TwistStamped, topics.CMD_TWIST, reliable)
+            self.gripper_pub = self.create_publisher(Float64, topics.GRIPPER_CMD, reliable)
+            self._entities += [self.twist_pub, self.gripper_pub]
+        elif c.command_type == "array":
+            self.action_pub = self.create_publisher(Float64MultiArray, topics.CMD_ACTION, reliable)
+            self._entities.append(self.action_pub)
+        else:
+            from ros.panda_kinematics import PandaKinematics
+
+            self.kinematics = PandaKinematics()
+            self.traj_pub = self.create_publisher(JointTrajectory, topics.JOINT_TRAJECTORY, reliable)
+            self._entities.append(self.traj_pub)
+
+    def _destroy_entities(self) -> None:
+        for e in self._entities:
+            kind = type(e).__name__
+            {"Subscription": self.destroy_subscription, "Service": self.destroy_service, "Publisher": self.destroy_publisher}.get(kind, lambda _: None)(e)
+        self._entities = []
+
+    # -- parameters -----------------------------------------------------------------------------------
+    def _on_set_parameters(self, params) -> SetParametersResult:
+        try:
+            new = read(self, PolicyNodeConfig, {p.name: p.value for p in params})
+        except (ValueError, TypeError) as exc:
+            return SetParametersResult(successful=False, reason=str(exc))
+        old_rate = self.config.control_rate_hz
+        self.config = new
+        if self.loop is not None:
+            self.loop.config.safety.stale_timeout_s = new.stale_timeout_s
+        if new.control_rate_hz != old_rate and self._timer is not None:
+            # Re-created from the executor thread after this callback returns.
+            self.create_timer(0.0, self._restart_timer_once, callback_group=self._control_group)
+        return SetParametersResult(successful=True)
+
+    def _restart_timer_once(self) -> None:
+        for t in list(self.timers):
+            if t.callback == self._restart_timer_once:
+                self.destroy_timer(t)
+        if self.state == "active":
+            self._start_timer()
+
+    # -- sensors (never blocked by inference: their own callback group) ------------------------------
+    def _store(self, key: str, fn, msg) -> None:
+        t0 = time.monotonic()
+        try:
+            value = fn(msg)
+        except cv.BadInput as exc:
+            with self._lock:
+                self._errors[key] = str(exc)
+                self.bad_inputs += 1
+            self._warn(f"bad {key} input: {exc}")
+            return
+        t1 = time.monotonic()
+        with self._lock:
+            self._latest[key] = (value, t1, t1 - t0)
+            self._errors.pop(key, None)
+
+    def _on_image(self, camera: str, msg: Image) -> None:
+        self._store(camera, lambda m: cv.image_to_array(m, self.image_size, self.config.resize_images), msg)
+
+    def _on_joints(self, msg: JointState) -> None:
+        self._store("joints", cv.joint_state_to_arrays, msg)
+
+    def _on_pose(self, msg: PoseStamped) -> None:
+        self._store("ee_pose", cv.pose_to_arrays, msg)
+
+    def _on_expert(self, msg: Float64MultiArray) -> None:
+        if len(msg.data) == 5:
+            self._expert_action = np.asarray(msg.data, np.float32)
+
+    def _on_instruction(self, msg: String) -> None:
+        try:
+            text = cv.check_instruction(msg.data)
+        except cv.BadInput as exc:
+            with self._lock:
+                self._instruction_error = str(exc)
+                self._pending_instruction = None
+                self.bad_inputs += 1
+            self._warn(f"rejected instruction: {exc}; holding until a valid one arrives")
+            return
+        with self._lock:
+            self._pending_instruction = text
+            self._instruction_error = None
+        self.get_logger().info(f"instruction: {text!r}")
+
+    # -- services ---------------------------------------------------------------------------------------
+    def _on_stop(self, request, response):
+        self.stopped = True
+        if self.loop is not None:
+            self._publish_command(self.loop.hold("stopped").action)
+        response.success, response.message = True, "stopped: holding until /heron/reset or a new instruction"
+        self._publish_status()
+        return response
+
+    def _on_reset(self, request, response):
+        with self._lock:
+            text = self._pending_instruction or (self.loop.instruction if self.loop else None)
+            self._pending_instruction = text
+        self._reset_requested = True
+        self.stopped = False
+        response.success, response.message = True, "reset: policy state and action queue cleared"
+        return response
+
+    # -- control ----------------------------------------------------------------------------------------
+    def _tick(self) -> None:
+        loop = self.loop
+        if loop is None:
+            return
+        now = time.monotonic()
+        with self._lock:
+            latest, errors = dict(self._latest), dict(self._errors)
+            pending, self._pending_instruction = self._pending_instruction, None
+            instr_error = self._instruction_error
+        if getattr(self, "_reset_requested", False):
+            self._reset_requested = False
+            loop.reset()
+        if pending is not None:
+            loop.set_instruction(pending)
+            self.stopped = False
+        elif instr_error is not None and loop.instruction is not None:
+            loop.instruction = None  # a rejected instruction ends the current one
+        reason = self._hold_reason(latest, errors, instr_error, now)
+        step: LoopStep | None = None
+        if reason is None:
+            obs = {
+                RGB_FRONT: latest["front"][0],
+                RGB_WRIST: latest["wrist"][0],
+                PROPRIO: cv.build_proprio(*latest["joints"][0], *latest["ee_pose"][0]),
+                INSTRUCTION: loop.instruction,
+                TIMESTAMP: min(latest[s][1] for s in SENSORS),
+            }
+            loop.stats.add("preprocess", sum(latest[s][2] for s in SENSORS))
+            try:
+                step = loop.step(obs, now=now)
+            except Exception as exc:  # noqa: BLE001 - a failing policy must not kill the node
+                loop.stats.end_step()
+                reason = f"policy_error: {type(exc).__name__}: {exc}"
+        if step is None:
+            step = loop.hold(reason)
+        self.holding = reason if reason else (step.events[0] if step.events and not step.inferred else None)
+        if reason:
+            self.last_error = reason
+            self._warn(f"holding: {reason}")
+        else:
+            self._logged = None
+        self._publish_command(step.action, latest)
+        t_img = latest.get("front", (None, None))[1]
+        if t_img is not None and t_img != self._last_used_image_t and not reason:
+            self.image_to_cmd.append(time.monotonic() - t_img)
+            self._last_used_image_t = t_img
+        self._last_done = step.done
+        self._publish_status()
+
+    def _hold_reason(self, latest: dict, errors: dict, instr_error: str | None, now: float) -> str | None:
+        if self.stopped:
+            return "stopped"
+        if instr_error is not None and self.loop.instruction is None:
+            return f"bad_input: {instr_error}"
+        if self.loop.instruction is None:
+            return "waiting for an instruction on " + self.config.instruction_topic
+        for s in SENSORS:
+            if s in errors:
+                return f"bad_input: {errors[s]}"
+        if self.config.policy == "expert" and self._expert_action is None:
+            return "waiting for the expert's action"
+        for s in SENSORS:
+            if s not in latest:
+                return f"waiting for {s}"
+            age = now - latest[s][1]
+            if age > self.config.stale_timeout_s:
+                return f"stale_observation: {s} is {age:.2f} s old (> {self.config.stale_timeout_s:g} s)"
+        return None
+
+    def _publish_command(self, action: np.ndarray, latest: dict | None = None) -> None:
+        c = self.config
+        stamp = self.get_clock().now().to_msg()
+        if c.command_type == "twist":
+            lin, yaw_rate, grip = cv.action_to_twist_values(action, c.max_xyz_step, c.max_yaw_step, c.action_hz)
+            msg = TwistStamped()
+            msg.header.stamp = stamp
+            msg.header.frame_id = "world"
+            msg.twist.linear.x, msg.twist.linear.y, msg.twist.linear.z = (float(v) for v in lin)
+            msg.twist.angular.z = yaw_rate
+            self.twist_pub.publish(msg)
+            self.gripper_pub.publish(Float64(data=grip))
+        elif c.command_type == "array":
+            self.action_pub.publish(Float64MultiArray(data=[float(v) for v in action]))
+        else:
+            joints = (latest or {}).get("joints")
+            if joints is None:
+                return  # no joint state yet: nothing to anchor a trajectory to; the robot holds
+            self.traj_pub.publish(self.kinematics.trajectory(joints[0][0], joints[0][2], action, c.max_xyz_step, c.max_yaw_step, 1.0 / c.action_hz, stamp))
+        self.commands_sent += 1
+
+    # -- reporting --------------------------------------------------------------------------------------
+    def status(self) -> dict:
+        loop = self.loop
+        timing = loop.stats.summary() if loop else {"stages": {"total": {}}, "missed_deadlines": 0, "steps": 0}
+        total = timing["stages"]["total"]
+        img = percentiles_ms(list(self.image_to_cmd))
+        return {
+            "state": "stopped" if self.stopped and self.state == "active" else self.state,
+            "policy": self.config.policy,
+            "instruction": loop.instruction if loop else None,
+            "done": round(float(getattr(self, "_last_done", 0.0)), 4),
+            "holding": self.holding,
+            "steps": timing["steps"],
+            "commands_sent": self.commands_sent,
+            "step_latency_ms": {"p50": total.get("p50_ms"), "p99": total.get("p99_ms")},
+            "inference_ms": {"p50": timing["stages"].get("inference", {}).get("p50_ms"), "p99": timing["stages"].get("inference", {}).get("p99_ms")},
+            "image_to_cmd_ms": {"p50": img["p50_ms"], "p99": img["p99_ms"]},
+            "missed_deadlines": timing["missed_deadlines"],
+            "bad_inputs": self.bad_inputs,
+            "safety_events": dict(loop.event_counts) if loop else {},
+            "last_error": self.last_error,
+        }
+
+    def _publish_status(self) -> None:
+        self.status_pub.publish(String(data=json.dumps(self.status())))
+
+    def _publish_diagnostics(self) -> None:
+        s = self.status()
+        d = DiagnosticStatus(name=f"{self.get_name()}: control", hardware_id="heron")
+        if s["state"] != "active":
+            d.level, d.message = DiagnosticStatus.WARN, f"not active ({s['state']})"
+        elif s["holding"]:
+            d.level, d.message = DiagnosticStatus.WARN, f"holding: {s['holding']}"
+        else:
+            d.level, d.message = DiagnosticStatus.OK, "commanding"
+        d.values = [KeyValue(key=k, value=json.dumps(v)) for k, v in s.items()]
+        msg = DiagnosticArray(status=[d])
+        msg.header.stamp = self.get_clock().now().to_msg()
+        self.diag_pub.publish(msg)
+
+    def _warn(self, text: str) -> None:
+        if text != self._logged:  # once per distinct problem, not at every tick
+            self.get_logger().warning(text)
+            self._logged = text
+
+
+def main(args: list[str] | None = None) -> int:
+    """Console script ``heron-policy-node [--ros-args --params-file configs/ros/policy_node.yaml]``."""
+    try:
+        with rclpy.init(args=args):
+            node = PolicyNode()
+            executor = MultiThreadedExecutor(num_threads=4)
+            executor.add_node(node)
+            if node.config.autostart:
+                node.trigger_configure()
+                if node.state == "inactive":
+                    node.trigger_activate()
+            executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,339 @@
+"""TabletopEnv: a Panda, four blocks, a tray, two colored zones and two distractors, driven by
+language-conditioned task families (``sim.tasks``).
+
+Observation: rgb_front, rgb_wrist uint8 (S, S, 3); proprio float32 (22,); instruction str;
+timestamp float64 () seconds of simulated time; depth_front float32 (S, S) metres if depth=True.
+Action ("ee"): float32 (5,) in [-1, 1] = (dx, dy, dz, dyaw, gripper > 0 closes), scaled by the
+max step sizes and executed through IK with the gripper pointing down. Action ("joint"): float32
+(8,) = 7 joint-position deltas + gripper.
+"""
+
+from __future__ import annotations
+
+import math
+import string
+from dataclasses import dataclass
+
+import gymnasium as gym
+import numpy as np
+
+from sim import cameras, spaces
+from sim import objects as O
+from sim.config import PHYSICS_HZ, SPLITS, EnvConfig
+from sim.robot import FINGER_OPEN, HAND_LINK, LOWER, UPPER, YAW_LIMIT, quat_yaw
+from sim.tasks import TASKS, sample_instruction
+
+INSTRUCTION_CHARSET = "".join(c for c in string.printable if c not in "\t\n\r\x0b\x0c")
+WORKSPACE_LOW = np.array([0.25, -0.40, 0.015])
+WORKSPACE_HIGH = np.array([0.80, 0.40, 0.40])
+START_EE = np.array([0.45, 0.0, 0.25])
+TARGET_LEASH = 0.04  # the commanded ee target stays within this of the actual ee (m, per axis)
+OPTION_KEYS = ("task", "args", "instruction", "split", "chain")
+
+
+@dataclass
+class Subtask:
+    task: str
+    args: dict | None = None
+    instruction: str | None = None
+
+
+def validate_instruction(text) -> str:
+    if not isinstance(text, str):
+        raise ValueError(f"instruction must be a string, got {type(text).__name__}")
+    text = text.strip()
+    if not 1 <= len(text) <= spaces.MAX_INSTRUCTION_CHARS:
+        raise ValueError(f"instruction must have 1..{spaces.MAX_INSTRUCTION_CHARS} characters, got {len(text)}")
+    bad = sorted(set(text) - set(INSTRUCTION_CHARSET))
+    if bad:
+        raise ValueError(f"instruction has characters outside printable ASCII: {bad!r}")
+    return text
+
+
+class TabletopEnv(gym.Env):
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 10}
+
+    def __init__(self, **kwargs):
+        self.config = cfg = EnvConfig.from_kwargs(**kwargs)
+        if cfg.task is not None:
+            TASKS.get(cfg.task)
+        self.render_mode = cfg.render_mode
+        self.metadata = {**self.metadata, "render_fps": cfg.control_hz}
+        s = cfg.image_size
+        obs = {
+            spaces.RGB_FRONT: gym.spaces.Box(0, 255, (s, s, 3), np.uint8),
+            spaces.RGB_WRIST: gym.spaces.Box(0, 255, (s, s, 3), np.uint8),
+            spaces.PROPRIO: gym.spaces.Box(-np.inf, np.inf, (spaces.PROPRIO_DIM,), np.float32),
+            spaces.INSTRUCTION: gym.spaces.Text(spaces.MAX_INSTRUCTION_CHARS, min_length=1, charset=INSTRUCTION_CHARSET),
+            spaces.TIMESTAMP: gym.spaces.Box(0.0, np.inf, (), np.float64),
+        }
+        if cfg.depth:
+            obs[spaces.DEPTH_FRONT] = gym.spaces.Box(0.0, cameras.FAR, (s, s), np.float32)
+        self.observation_space = gym.spaces.Dict(obs)
+        dim = spaces.ACTION_DIM if cfg.action_mode == "ee" else spaces.JOINT_ACTION_DIM
+        self.action_space = gym.spaces.Box(-1.0, 1.0, (dim,), np.float32)
+        self.workspace_low, self.workspace_high = WORKSPACE_LOW.copy(), WORKSPACE_HIGH.copy()
+
+        import pybullet as p
+
+        self._p = p
+        self._cid = p.connect(p.GUI if cfg.gui else p.DIRECT)
+        kw = {"physicsClientId": self._cid}
+        p.setGravity(0, 0, -9.81, **kw)
+        p.setTimeStep(1.0 / PHYSICS_HZ, **kw)
+        p.setPhysicsEngineParameter(deterministicOverlappingPairs=1, **kw)
+        from sim.scene import Scene
+
+        self.scene = Scene(p, self._cid)
+        self._initial_state = p.saveState(**kw)
+        self._subtasks: list[Subtask] = []
+        self.task = None
+        self.instruction = ""
+        self.split = cfg.split
+        self._index = self._completed = 0
+        self._steps = self._physics_steps = 0
+        self._max_steps = 1
+        self._all_done = self._success = False
+        self._target_pos = START_EE.copy()
+        self._target_yaw = 0.0
+        self._joint_target = np.zeros(7)
+        self._finger_target = FINGER_OPEN
+        self._closed = False
+
+    # -- properties read by tasks, experts and the control loop --------------------------------
+    @property
+    def sim_time(self) -> float:
+        """Simulated seconds since reset (the observation timestamp)."""
+        return self._physics_steps / PHYSICS_HZ
+
+    @property
+    def elapsed_steps(self) -> int:
+        """Control steps since the active instruction was set (reset or set_task)."""
+        return self._steps
+
+    @property
+    def ee_pos(self) -> np.ndarray:
+        return self.scene.robot.ee_pose()[0]
+
+    @property
+    def ee_yaw(self) -> float:
+        return quat_yaw(self.scene.robot.ee_pose()[1])
+
+    @property
+    def gripper_opening(self) -> float:
+        return self.scene.robot.joint_state()[2]
+
+    @property
+    def client_id(self) -> int:
+        return self._cid
+
+    # -- gymnasium API --------------------------------------------------------------------------
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        super().reset(seed=seed)
+        subtasks, split = self._parse_options(options or {})
+        self.split = split
+        p, kw = self._p, {"physicsClientId": self._cid}
+        p.restoreState(self._initial_state, **kw)
+        zones = []
+        for sub in subtasks:
+            if sub.args is not None:
+                zones += TASKS.get(sub.task).required_zones(sub.args)
+        self.scene.layout(self.np_random, tuple(zones))
+        self._home()
+        self._physics_steps = 0
+        self._subtasks, self._completed, self._all_done = subtasks, 0, False
+        self._max_steps = sum(TASKS.get(s.task).budget(self.config.control_hz) for s in subtasks)
+        self._start_subtask(0)
+        return self._observation(), self._info()
+
+    def step(self, action):
+        a = np.asarray(action, dtype=np.float32).reshape(-1)
+        if a.shape != self.action_space.shape:
+            raise ValueError(f"action must have shape {self.action_space.shape}, got {np.shape(action)}")
+        if not np.all(np.isfinite(a)):
+            raise ValueError(f"action has non-finite values: {a}")
+        a = np.clip(a, -1.0, 1.0)
+        if self.config.action_mode == "ee":
+            self._apply_ee(a)
+        else:
+            self._apply_joint(a)
+        p, kw = self._p, {"physicsClientId": self._cid}
+        for _ in range(self.config.substeps):
+            p.stepSimulation(**kw)
+        self._physics_steps += self.config.substeps
+        self._steps += 1
+        reward = 0.0
+        if not self._all_done and self.task.success(self.scene):
+            reward = 1.0
+            self._completed += 1
+            if self._index + 1 < len(self._subtasks):
+                self._start_subtask(self._index + 1, keep_steps=True)
+            else:
+                self._all_done = self._success = True
+        terminated = self._all_done
+        truncated = bool(not terminated and self._steps >= self._max_steps)
+        return self._observation(), reward, terminated, truncated, self._info()
+
+    def render(self):
+        if self.render_mode != "rgb_array":
+            return None
+        size = self.config.render_size
+        rgb, _ = cameras.render(self._p, self._cid, size, cameras.FRONT_VIEW, cameras.FRONT_PROJ)
+        return rgb
+
+    def close(self):
+        if getattr(self, "_cid", None) is not None:
+            try:
+                self._p.disconnect(physicsClientId=self._cid)
+            finally:
+                self._cid = None
+
+    # -- language / tasks -----------------------------------------------------------------------
+    def set_task(self, task: str, args: dict | None = None, instruction: str | None = None) -> dict:
+        """A new instruction on the same scene, no reset; step counter and success start afresh."""
+        sub = self._subtask_from(task, args, instruction)
+        if sub.args is not None:
+            TASKS.get(sub.task)(sub.args).check_scene(self.scene)
+        self._subtasks, self._completed, self._all_done = [sub], 0, False
+        self._max_steps = TASKS.get(sub.task).budget(self.config.control_hz)
+        self._start_subtask(0)
+        return self._info()
+
+    def expert_action(self) -> np.ndarray:
+        """Clean scripted-expert action for the active subtask: (5,) in ee mode, (8,) in joint mode."""
+        if self.task is None:
+            raise RuntimeError("call reset() before expert_action()")
+        a = self.task.expert_action(self)
+        if self.config.action_mode == "ee":
+            return a
+        return self._ee_to_joint_action(a)
+
+    def _subtask_from(self, task, args, instruction) -> Subtask:
+        cls = TASKS.get(task)
+        if args is not None:
+            args = cls.validate_args(args)
+        if instruction is not None:
+            instruction = validate_instruction(instruction)
+        return Subtask(task, args, instruction)
+
+    def _parse_options(self, options: dict) -> tuple[list[Subtask], str]:
+        if not isinstance(options, dict):
+            raise ValueError(f"reset options must be a dict, got {type(options).__name__}")
+        unknown = [k for k in options if k not in OPTION_KEYS]
+        if unknown:
+            raise ValueError(f"unknown reset option(s) {unknown}; allowed: {', '.join(OPTION_KEYS)}")
+        split = options.get("split", self.config.split)
+        if split not in SPLITS:
+            raise ValueError(f"split={split!r}; allowed: {', '.join(SPLITS)}")
+        if options.get("chain") is not None:
+            if any(options.get(k) is not None for k in ("task", "args", "instruction")):
+                raise ValueError("reset options: give either 'chain' or 'task'/'args'/'instruction', not both")
+            chain = options["chain"]
+            if not isinstance(chain, (list, tuple)) or not chain:
+                raise ValueError("reset option 'chain' must be a non-empty list of {'task', 'args', 'instruction'} dicts")
+            subs = []
+            for i, item in enumerate(chain):
+                if not isinstance(item, dict) or "task" not in item:
+                    raise ValueError(f"chain[{i}] must be a dict with a 'task' key, got {item!r}")
+                extra = [k for k in item if k not in ("task", "args", "instruction")]
+                if extra:
+                    raise ValueError(f"chain[{i}] has unknown key(s) {extra}; allowed: task, args, instruction")
+                subs.append(self._subtask_from(item["task"], item.get("args"), item.get("instruction")))
+            return subs, split
+        task = options.get("task") or self.config.task
+        if task is None:
+            task = TASKS.names()[int(self.np_random.integers(len(TASKS)))]
+        elif options.get("task") is None and options.get("args") is not None and self.config.task is None:
+            raise ValueError("reset option 'args' needs a 'task' on the multi-task env")
+        return [self._subtask_from(task, options.get("args"), options.get("instruction"))], split
+
+    def _start_subtask(self, index: int, keep_steps: bool = False) -> None:
+        sub = self._subtasks[index]
+        cls = TASKS.get(sub.task)
+        if sub.args is None:
+            sub.args = cls.sample_args(self.scene, self.np_random)
+        self.task = cls(sub.args)
+        self.task.check_scene(self.scene)
+        self.task.begin(self)
+        if sub.instruction is None:
+            sub.instruction = sample_instruction(sub.task, sub.args, self.np_random, self.split)
+        self.instruction = sub.instruction
+        self._index = index
+        self._success = False
+        if not keep_steps:
+            self._steps = 0
+
+    def _info(self) -> dict:
+        return {
+            "task": self.task.name if self.task else None,
+            "args": dict(self.task.args) if self.task else {},
+            "instruction": self.instruction,
+            "split": self.split,
+            "subtask_index": self._index,
+            "completed": self._completed,
+            "success": self._success,
+            "num_subtasks": len(self._subtasks),
+            "max_steps": self._max_steps,
+            "elapsed_steps": self._steps,
+        }
+
+    # -- control --------------------------------------------------------------------------------
+    def _home(self) -> None:
+        noise = self.np_random.uniform(-1, 1, 3) * self.config.start_noise * np.array([1.0, 1.0, 0.5])
+        start = START_EE + noise
+        robot = self.scene.robot
+        q = robot.home_joints(start, 0.0)
+        robot.set_joints(q, FINGER_OPEN)
+        robot.command_arm(q)
+        robot.command_gripper(False)
+        self._target_pos, self._target_yaw = robot.ee_pose()[0], 0.0
+        self._joint_target, self._finger_target = q.copy(), FINGER_OPEN
+
+    def _apply_ee(self, a: np.ndarray) -> None:
+        cfg, robot = self.config, self.scene.robot
+        ee = robot.ee_pose()[0]
+        target = self._target_pos + a[:3] * cfg.max_xyz_step
+        target = ee + np.clip(target - ee, -TARGET_LEASH, TARGET_LEASH)
+        self._target_pos = np.clip(target, self.workspace_low, self.workspace_high)
+        self._target_yaw = float(np.clip(self._target_yaw + a[3] * cfg.max_yaw_step, -YAW_LIMIT, YAW_LIMIT))
+        q = robot.solve_ik(self._target_pos, self._target_yaw)
+        self._joint_target = q
+        robot.command_arm(q)
+        robot.command_gripper(bool(a[4] > 0))
+
+    def _apply_joint(self, a: np.ndarray) -> None:
+        robot = self.scene.robot
+        q = np.clip(self._joint_target + a[:7] * self.config.max_joint_step, LOWER[:7], UPPER[:7])
+        self._joint_target = q
+        robot.command_arm(q)
+        robot.command_gripper(bool(a[7] > 0))
+
+    def _ee_to_joint_action(self, a: np.ndarray) -> np.ndarray:
+        cfg, robot = self.config, self.scene.robot
+        ee, quat = robot.ee_pose()
+        target = np.clip(ee + a[:3] * cfg.max_xyz_step, self.workspace_low, self.workspace_high)
+        yaw = float(np.clip(quat_yaw(quat) + a[3] * cfg.max_yaw_step, -YAW_LIMIT, YAW_LIMIT))
+        q = robot.solve_ik(target, yaw)
+        dq = np.clip((q - self._joint_target) / cfg.max_joint_step, -1, 1)
+        return np.concatenate([dq, [a[4]]]).astype(np.float32)
+
+    # -- observation ----------------------------------------------------------------------------
+    def _observation(self) -> dict:
+        p, cid, cfg, robot = self._p, self._cid, self.config, self.scene.robot
+        q, dq, opening = robot.joint_state()
+        ee, quat = robot.ee_pose()
+        proprio = np.concatenate([q, dq, [opening], ee, quat]).astype(np.float32)
+        front, depth = cameras.render(p, cid, cfg.image_size, cameras.FRONT_VIEW, cameras.FRONT_PROJ, cfg.depth)
+        hand_pos, hand_quat = robot.link_pose(HAND_LINK)
+        rot = np.array(p.getMatrixFromQuaternion(hand_quat, physicsClientId=cid)).reshape(3, 3)
+        wrist, _ = cameras.render(p, cid, cfg.image_size, cameras.wrist_view(hand_pos, rot), cameras.WRIST_PROJ)
+        obs = {
+            spaces.RGB_FRONT: front,
+            spaces.RGB_WRIST: wrist,
+            spaces.PROPRIO: proprio,
+            spaces.INSTRUCTION: self.instruction,
+            spaces.TIMESTAMP: np.array(self.sim_time, dtype=np.float64),
+        }
+        if cfg.depth:
+            obs[spaces.DEPTH_FRONT] = depth
+        return obs

@@ -1,0 +1,34 @@
+"""pick {object}: lift the named block so its bottom is at least 5 cm above the table."""
+
+from __future__ import annotations
+
+from sim import objects as O
+from sim.experts import CarryExpert
+from sim.tasks.base import Task
+from sim.tasks.registry import register_task
+
+LIFT = 0.05
+
+
+@register_task("pick")
+class Pick(Task):
+    arg_keys = ("object",)
+    templates = {
+        "train": (
+            "pick up the {object} block",
+            "lift the {object} cube",
+            "grab the {object} block and lift it",
+            "raise the {object} block off the table",
+        ),
+        "heldout": (
+            "hoist the {object} cube into the air",
+            "please pick the {object} block up",
+        ),
+    }
+    max_steps = 40
+
+    def success(self, scene) -> bool:
+        return scene.block_pos(self.args["object"])[2] - O.BLOCK_SIZE / 2 >= O.TABLE_Z + LIFT
+
+    def make_expert(self, env):
+        return CarryExpert(self.args["object"], goal=None, lift_z=O.TABLE_Z + 0.13)

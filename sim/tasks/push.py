@@ -1,0 +1,132 @@
+"""push {object, direction}: with the gripper closed, push the named block at least 10 cm in a
+direction as seen in the front camera image (left/right across the image, forward = away from the
+camera, back = toward it)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim import cameras
+from sim import objects as O
+from sim.experts import funnel_z, move_action
+from sim.tasks.base import Task
+from sim.tasks.registry import register_task
+
+DISTANCE = 0.10
+HALF = O.BLOCK_SIZE / 2
+PUSH_Z = O.TABLE_Z + 0.022  # ee height while pushing (closed fingertips ~1.5 cm above the table)
+BEHIND = HALF + 0.016  # ee distance behind the block centre when in contact
+
+
+def _direction_vectors() -> dict[str, np.ndarray]:
+    f = cameras.FRONT_TARGET - cameras.FRONT_EYE
+    fwd = np.array([f[0], f[1]]) / math.hypot(f[0], f[1])
+    right = np.array([-fwd[1], fwd[0]]) * -1.0  # image right = forward x up, on the table plane
+    return {"forward": fwd, "back": -fwd, "right": right, "left": -right}
+
+
+DIRECTION_VECTORS = _direction_vectors()
+# Where pushed blocks may end up (the arm's comfortable reach).
+PUSH_X = (0.30, 0.74)
+PUSH_R = 0.76
+
+
+def push_feasible(scene, color: str, direction: str) -> bool:
+    d = DIRECTION_VECTORS[direction]
+    b = scene.block_pos(color)[:2]
+    start, end = b - d * 0.065, b + d * (DISTANCE + 0.03)
+    if not (PUSH_X[0] <= end[0] <= PUSH_X[1] and np.linalg.norm(end) <= PUSH_R and abs(end[1]) <= 0.36):
+        return False
+    if start[0] < 0.28:
+        return False
+    for centre, radius in scene.obstacles(exclude=color):
+        t = np.clip(np.dot(centre - start, end - start) / np.dot(end - start, end - start), 0, 1)
+        if np.linalg.norm(start + t * (end - start) - centre) < radius + 0.035:
+            return False
+    return True
+
+
+@register_task("push")
+class Push(Task):
+    arg_keys = ("object", "direction")
+    templates = {
+        "train": (
+            "push the {object} block {direction}",
+            "shove the {object} cube {direction}",
+            "slide the {object} block {direction}",
+            "nudge the {object} block {direction} with the gripper",
+        ),
+        "heldout": (
+            "give the {object} cube a push {direction}",
+            "using a closed gripper, move the {object} block {direction}",
+        ),
+    }
+    max_steps = 60
+
+    @classmethod
+    def sample_args(cls, scene, rng):
+        pairs = [(c, d) for c in O.BLOCK_COLORS for d in O.DIRECTIONS]
+        feasible = [pd for pd in pairs if push_feasible(scene, *pd)]
+        choices = feasible or pairs
+        color, direction = choices[int(rng.integers(len(choices)))]
+        return {"object": color, "direction": direction}
+
+    def begin(self, env) -> None:
+        self.start = env.scene.block_pos(self.args["object"]).copy()
+
+    def displacement(self, scene) -> float:
+        pos = scene.block_pos(self.args["object"])
+        return float(np.dot(pos[:2] - self.start[:2], DIRECTION_VECTORS[self.args["direction"]]))
+
+    def success(self, scene) -> bool:
+        color = self.args["object"]
+        on_table = scene.block_pos(color)[2] < O.TABLE_Z + HALF + 0.01
+        return self.displacement(scene) >= DISTANCE and on_table and not scene.held(color)
+
+    def make_expert(self, env):
+        return PushExpert(self)
+
+
+class PushExpert:
+    """Go behind the block (from above), come down, push along the direction while keeping the
+    block centred on the push line; if the block slips sideways, lift and set up again."""
+
+    def __init__(self, task: Push):
+        self.task = task
+        self.color = task.args["object"]
+        self.d = DIRECTION_VECTORS[task.args["direction"]]
+        self.pushing = False
+
+    def act(self, env) -> np.ndarray:
+        scene, d = env.scene, self.d
+        b = scene.block_pos(self.color)[:2]
+        ee = env.ee_pos
+        rel = ee[:2] - b
+        along = float(np.dot(rel, d))
+        lateral = float(np.dot(rel, np.array([-d[1], d[0]])))
+        yaw = round(env.ee_yaw / (math.pi / 2)) * (math.pi / 2)
+        yaw = float(np.clip(yaw, -math.pi / 2, math.pi / 2))
+        low = ee[2] < PUSH_Z + 0.012
+        if self.pushing and (abs(lateral) > 0.018 or along > -HALF or along < -BEHIND - 0.03 or not low):
+            self.pushing = False
+        behind = b - d * BEHIND
+        if not self.pushing:
+            err = float(np.linalg.norm(ee[:2] - behind))
+            if err < 0.008 and low:
+                self.pushing = True
+            else:
+                # stay high until behind the block: the funnel keeps the fingers off its top
+                z = funnel_z(PUSH_Z, err, tol=0.006, top=0.08)
+                if err > 0.012:
+                    z = max(z, PUSH_Z + 0.05)
+                target = np.array([behind[0], behind[1], z])
+                if ee[2] < PUSH_Z + 0.045 and err > 0.012:  # too low and in the wrong place: rise first
+                    target[:2] = ee[:2]
+                    target[2] = PUSH_Z + 0.06
+                return move_action(env, target, yaw, 1.0)
+        remaining = DISTANCE + 0.02 - self.task.displacement(scene)
+        # keep the ee on the push line through the block centre, and drive forward
+        target_xy = b - d * BEHIND + d * min(0.025, max(remaining, 0.0) + 0.005)
+        return move_action(env, (target_xy[0], target_xy[1], PUSH_Z), yaw, 1.0)
