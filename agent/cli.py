@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("collect", "train", "eval", "export", "run", "chat", "bench", "info")
+COMMANDS = ("collect", "train", "eval", "export", "run", "chat", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -46,8 +46,8 @@ class SafetyConfig:
     # Largest change of each action dim from one step to the next; 2.0 means "no limit" on [-1, 1].
     max_delta_per_step: float | tuple[float, ...] = (1.0, 1.0, 1.0, 1.0, 2.0)
     # End-effector box (world frame, metres) and the metres one unit of dx/dy/dz moves per step.
-    workspace_low: tuple[float, float, float] = (0.25, -0.40, 0.0)
-    workspace_high: tuple[float, float, float] = (0.80, 0.40, 0.50)
+    workspace_low: tuple[float, float, float] = (0.25, -0.40, 0.015)  # the simulator's box
+    workspace_high: tuple[float, float, float] = (0.80, 0.40, 0.40)
     max_step_m: float = 0.025
     stale_timeout_s: float = 0.5
     initial_gripper: float = -1.0  # gripper command held before any action (-1 open, 1 closed)

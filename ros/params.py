@@ -40,8 +40,8 @@ class PolicyNodeConfig:
     command_type: str = field(default="twist", metadata={"doc": "twist (TwistStamped + Float64 gripper) | array (Float64MultiArray raw action) | joint_trajectory"})
     max_xyz_step: float = field(default=0.025, metadata={"doc": "metres one unit of dx/dy/dz moves in one action step"})
     max_yaw_step: float = field(default=0.25, metadata={"doc": "radians one unit of dyaw turns in one action step"})
-    workspace_low: list[float] = field(default_factory=lambda: [0.25, -0.40, 0.0])
-    workspace_high: list[float] = field(default_factory=lambda: [0.80, 0.40, 0.50])
+    workspace_low: list[float] = field(default_factory=lambda: [0.25, -0.40, 0.015])
+    workspace_high: list[float] = field(default_factory=lambda: [0.80, 0.40, 0.40])
     max_delta_per_step: list[float] = field(default_factory=lambda: [1.0, 1.0, 1.0, 1.0, 2.0])
     chunking: str = field(default="ensemble", metadata={"doc": "none | ensemble | queue"})
     ensemble_k: float = 0.01

@@ -44,6 +44,7 @@ from ros.policy_factory import load_node_policy
 
 NODE_NAME = "heron_policy_node"
 SENSORS = ("front", "wrist", "joints", "ee_pose")
+ERROR_CODES = ("bad_input", "stale_observation", "policy_error")  # hold reasons that set last_error
 
 
 class PolicyNode(LifecycleNode):
@@ -114,7 +115,7 @@ class PolicyNode(LifecycleNode):
     def on_deactivate(self, state) -> TransitionCallbackReturn:
         self._stop_timer()
         if self.loop is not None:
-            self._publish_command(self.loop.hold("deactivated").action)
+            self._publish_command(self.loop.hold("deactivated: lifecycle deactivate").action)
         self.state = "inactive"
         self._publish_status()
         return super().on_deactivate(state)
@@ -246,7 +247,7 @@ class PolicyNode(LifecycleNode):
     def _on_stop(self, request, response):
         self.stopped = True
         if self.loop is not None:
-            self._publish_command(self.loop.hold("stopped").action)
+            self._publish_command(self.loop.hold("stopped: /heron/stop was called").action)
         response.success, response.message = True, "stopped: holding until /heron/reset or a new instruction"
         self._publish_status()
         return response
@@ -298,7 +299,8 @@ class PolicyNode(LifecycleNode):
             step = loop.hold(reason)
         self.holding = reason if reason else (step.events[0] if step.events and not step.inferred else None)
         if reason:
-            self.last_error = reason
+            if reason.split(":", 1)[0] in ERROR_CODES:
+                self.last_error = reason
             self._warn(f"holding: {reason}")
         else:
             self._logged = None
@@ -312,19 +314,19 @@ class PolicyNode(LifecycleNode):
 
     def _hold_reason(self, latest: dict, errors: dict, instr_error: str | None, now: float) -> str | None:
         if self.stopped:
-            return "stopped"
+            return "stopped: /heron/stop was called; /heron/reset or a new instruction resumes"
         if instr_error is not None and self.loop.instruction is None:
             return f"bad_input: {instr_error}"
         if self.loop.instruction is None:
-            return "waiting for an instruction on " + self.config.instruction_topic
+            return f"no_instruction: waiting for one on {self.config.instruction_topic}"
         for s in SENSORS:
             if s in errors:
                 return f"bad_input: {errors[s]}"
         if self.config.policy == "expert" and self._expert_action is None:
-            return "waiting for the expert's action"
+            return f"waiting_for_sensor: expert action on {self.config.expert_topic}"
         for s in SENSORS:
             if s not in latest:
-                return f"waiting for {s}"
+                return f"waiting_for_sensor: no {s} message yet"
             age = now - latest[s][1]
             if age > self.config.stale_timeout_s:
                 return f"stale_observation: {s} is {age:.2f} s old (> {self.config.stale_timeout_s:g} s)"

@@ -13,9 +13,9 @@ import numpy as np
 
 # Front camera: across the table, looking back at the robot. In its image, world +y is to the right
 # and world -x (toward the robot) is up, which fixes what "left/right/forward/back" mean in push.
-FRONT_EYE = np.array([1.12, 0.0, 0.62])
-FRONT_TARGET = np.array([0.46, 0.0, 0.02])
-FRONT_FOV = 52.0
+FRONT_EYE = np.array([0.98, 0.0, 0.68])
+FRONT_TARGET = np.array([0.48, 0.0, 0.0])
+FRONT_FOV = 45.0
 WRIST_FOV = 70.0
 NEAR, FAR = 0.02, 3.0
 # Wrist camera in the hand frame (z along the fingers, x away from the finger axis).

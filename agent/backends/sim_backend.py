@@ -32,7 +32,7 @@ class SimBackend:
         *,
         mode: str = "lockstep",
         image_size: int = 96,
-        control_hz: float = 10.0,
+        control_hz: int = 10,
         max_held_steps: int = 50,
         clock=time.perf_counter,
         **env_kwargs,
@@ -42,7 +42,8 @@ class SimBackend:
         if env is None:
             import sim  # heavy (pybullet); only when we build the env ourselves
 
-            env = sim.make_env(image_size=image_size, control_hz=control_hz, **env_kwargs)
+            hz = int(control_hz) if float(control_hz).is_integer() else control_hz  # the env needs an int
+            env = sim.make_env(image_size=image_size, control_hz=hz, **env_kwargs)
         elif env_kwargs:
             raise ValueError(f"sim backend: env options {sorted(env_kwargs)} given with a ready env; pass one or the other")
         self.env = env
@@ -70,11 +71,13 @@ class SimBackend:
     def reset(self, *, seed: int | None = None, task: TaskSpec | None = None) -> Observation:
         options = None
         if task is not None:
-            options = {"task": task.task, "args": dict(task.args)}
-            if task.instruction:
-                options["instruction"] = task.instruction
-            if getattr(task, "chain", None):
-                options["chain"] = task.chain
+            if getattr(task, "chain", None):  # a list of {"task", "args", "instruction"} subtasks
+                options = {"chain": list(task.chain)}
+            else:
+                # Empty args: the task samples them from the scene.
+                options = {"task": task.task, "args": dict(task.args) if task.args else None}
+                if task.instruction:
+                    options["instruction"] = task.instruction
             if seed is None:
                 seed = task.seed
         self._obs, info = self.env.reset(seed=seed, options=options)
@@ -121,10 +124,12 @@ class SimBackend:
 
     # -- extras ---------------------------------------------------------------------------------------
     def set_task(self, task: str, args: dict | None = None, instruction: str | None = None) -> Observation:
-        """A new instruction on the same scene (chat): the env keeps its objects and the robot pose."""
-        self.env.set_task(task, dict(args or {}), instruction=instruction)
-        self._obs = self.env.unwrapped._get_obs() if hasattr(self.env.unwrapped, "_get_obs") else self._obs
-        self.info = {**self.info, "success": False}
+        """A new instruction on the same scene (chat): objects and robot pose stay; success and the
+        step budget start afresh. Returns the observation carrying the new instruction."""
+        info = self.env.set_task(task, dict(args) if args is not None else None, instruction=instruction)
+        self._obs = {**self._obs, "instruction": info["instruction"]}
+        self.backend_steps = self.held_steps = 0
+        self._set_info(info)
         return self.observe()
 
     def expert_action(self) -> np.ndarray:

@@ -84,7 +84,7 @@ class EpisodeRunner:
         if spec.chain_length:
             chain = sample_chain(backend, spec)
             task = TaskSpec(task=chain[0]["task"], args=chain[0]["args"], seed=spec.seed)
-            task.chain = chain  # read by the sim backend: options["chain"]
+            backend.chain = chain
             record["chain"] = True
             record["subtasks"] = chain
         else:
@@ -107,8 +107,11 @@ class EpisodeRunner:
             return None
 
         want_video = spec.index in (self._video_indices or ())
-        res = run_episode(policy, backend, task, video=want_video, loop=loop,
-                          on_step=on_step if spec.chain_length else None)
+        try:
+            res = run_episode(policy, backend, task, video=want_video, loop=loop,
+                              on_step=on_step if spec.chain_length else None)
+        finally:
+            backend.chain = None
         info = dict(getattr(backend, "info", {}) or {})
         record.update({
             "task": info.get("task", spec.task),
@@ -187,14 +190,36 @@ def write_video(path: Path, frames: list[np.ndarray], fps: int) -> None:
 
 # -- building blocks the sim / runtime engineers own ------------------------------------------
 def make_backend(split: str, image_size: int | None, control_hz: float | None):
+    """A ``SimBackend`` on a fresh env whose resets also carry the split and, if set, a chain."""
+    import sim
     from agent.backends.sim_backend import SimBackend
+
+    class SuiteBackend(SimBackend):
+        """Adds what ``TaskSpec`` cannot say: the template split, args left to the task, chains."""
+
+        chain: list[dict] | None = None
+
+        def reset(self, *, seed: int | None = None, task=None):
+            options: dict[str, Any] = {"split": split}
+            if self.chain is not None:
+                options["chain"] = self.chain
+            elif task is not None:
+                options.update(task=task.task, args=dict(task.args) if task.args else None)
+                if task.instruction:
+                    options["instruction"] = task.instruction
+            if seed is None and task is not None:
+                seed = task.seed
+            self._obs, info = self.env.reset(seed=seed, options=options)
+            self._reset_counters()
+            self._set_info(info)
+            return self.observe()
 
     kwargs: dict[str, Any] = {"split": split}
     if image_size:
-        kwargs["image_size"] = image_size
+        kwargs["image_size"] = int(image_size)
     if control_hz:
-        kwargs["control_hz"] = control_hz
-    return SimBackend(**kwargs)
+        kwargs["control_hz"] = int(control_hz)
+    return SuiteBackend(sim.make_env(**kwargs))
 
 
 def load_named_policy(name: str, runtime: str, **kwargs):

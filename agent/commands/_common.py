@@ -1,0 +1,43 @@
+"""Arguments and helpers shared by the commands that run a policy (run, chat, bench)."""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+
+T_START = time.perf_counter()  # this module is imported at CLI start: the origin of "time to first action"
+
+
+def add_policy_arguments(p) -> None:
+    p.add_argument("--policy", default="default", help="policy folder, ONNX export folder, or 'default' (the shipped model)")
+    p.add_argument("--runtime", default="onnx", choices=["onnx", "torch"], help="inference runtime (default: onnx)")
+    p.add_argument("--providers", default=None, help="ONNX Runtime provider order, comma separated (default: tensorrt,cuda,cpu)")
+    p.add_argument("--threads", type=int, default=None, help="inference threads")
+    p.add_argument("--precision", default="fp32", choices=["fp32", "fp16"], help="ONNX graphs to run (fp16 for GPUs)")
+
+
+def load_from_args(args):
+    from agent.runtime import load_policy
+
+    providers = args.providers.split(",") if args.providers else None
+    return load_policy(args.policy, runtime=args.runtime, providers=providers, threads=args.threads, precision=args.precision)
+
+
+def resolve_task(instruction: str, task: str | None, task_args: str | None) -> tuple[str | None, dict]:
+    """The task whose success predicate judges an instruction: --task/--args, else parsed from the words."""
+    import sim.tasks
+
+    if task:
+        try:
+            parsed_args = json.loads(task_args) if task_args else {}
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"--args is not valid JSON: {exc}") from None
+        sim.tasks.TASKS.get(task)
+        return task, parsed_args
+    parsed = sim.tasks.parse_instruction(instruction)
+    return parsed if parsed else (None, {})
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
