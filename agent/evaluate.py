@@ -12,12 +12,11 @@ Policies: ``"oracle"`` (the simulator's scripted expert), ``"random"``, a policy
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Any, Callable
 
-from agent.evaluation.runner import SIMPLE_NAMES, EpisodeRunner, WorkerConfig, load_named_policy, run_specs
+from agent.evaluation.runner import SIMPLE_NAMES, EpisodeRunner, WorkerConfig, run_specs
 from agent.evaluation.stats import aggregate
 from agent.evaluation.suites import Suite, check_task_names, load_instructions_file, load_suite, plan_episodes
 
@@ -52,7 +51,7 @@ def evaluate(
     progress: bool | Callable[[dict], None] = False,
     runner: EpisodeRunner | None = None,
 ) -> dict[str, Any]:
-    """Run ``episodes`` episodes of ``suite`` and return ``{"config", "aggregates", "episodes", ...}``.
+    """Run ``episodes`` episodes of ``suite`` and return ``{"config", "aggregates", "overall", "episodes"}``.
 
     Episode ``i`` uses seed ``seed + i``; families take turns. With ``instructions_file`` (JSONL) each
     line is one episode with its own seed and ``episodes`` is ignored. ``json_path`` also writes the
@@ -78,7 +77,7 @@ def evaluate(
     if shuffle_instructions and suite_obj.type == "chains":
         raise ValueError("--shuffle-instructions applies to single-instruction suites, not chains")
     specs = plan_episodes(suite_obj, episodes, seed, names, shuffle_instructions)
-    if runner is None and isinstance(policy, (str, Path)):
+    if isinstance(policy, (str, Path)):
         policy = str(policy)
         _check_policy(policy, runtime, workers)
     cfg = WorkerConfig(
@@ -89,6 +88,7 @@ def evaluate(
     video_idx = _video_indices(specs, videos) if video_dir else set()
     records = run_specs(cfg, specs, workers=workers, video_indices=video_idx,
                         progress=_progress(progress, len(specs)), runner=runner)
+    aggregates = aggregate(records)
     result = {
         "config": {
             "policy": policy if isinstance(policy, str) else type(policy).__name__,
@@ -99,7 +99,9 @@ def evaluate(
             "shuffle_instructions": shuffle_instructions, "image_size": image_size, "control_hz": control_hz,
             "loop": loop, "video_dir": str(video_dir) if video_dir else None, "videos": videos,
         },
-        "aggregates": aggregate(records),
+        "aggregates": aggregates,
+        # the headline, for callers that want one number (training callbacks): success + interval
+        "overall": {"success": aggregates["overall"]["rate"], **aggregates["overall"]},
         "episodes": records,
         "wall_s": round(time.perf_counter() - t0, 3),
     }
@@ -127,12 +129,21 @@ def _check_args(policy: Any, episodes: int, workers: int, runtime: str, videos: 
 
 
 def _check_policy(policy: str, runtime: str, workers: int) -> None:
-    """Fail here, with the loader's own message, rather than inside a worker process."""
-    if policy in SIMPLE_NAMES or workers <= 1:
-        return  # in-process: the runner's own load raises the same error
-    if os.path.isdir(policy):
+    """Fail here, with a message naming the policy, rather than inside a worker process; with
+    several workers and ONNX, export once here so that workers do not race to write the cache."""
+    if policy in SIMPLE_NAMES:
         return
-    load_named_policy(policy, runtime)
+    from agent.runtime.factory import onnx_dir_for, resolve_policy_dir
+
+    try:
+        folder = resolve_policy_dir(policy)
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"policy {policy!r}: no such policy folder; give a folder with config.json (or an ONNX export "
+            f"with spec.json), 'default', or one of {', '.join(SIMPLE_NAMES)}"
+        ) from None
+    if runtime == "onnx" and workers > 1:
+        onnx_dir_for(folder)
 
 
 def _video_indices(specs, per_family: int) -> set[int]:

@@ -90,10 +90,10 @@ def export_policy(policy: str | Path, out: str | Path, fp16: bool = False, check
     ex = example_inputs(model)
     batch = torch.export.Dim("batch", min=1, max=256)
     step_dyn = {"images": {0: batch}, "proprio": {0: batch}, "lang": {0: batch}, "lang_mask": {0: batch}, "state": {0: batch}}
-    if model.head.recurrent:  # the LSTM head takes a variable number of steps (1 at run time)
-        time_dim = torch.export.Dim("time", min=1, max=cfg.history)
-        step_dyn["images"][2] = time_dim
-        step_dyn["proprio"][1] = time_dim
+    steps = cfg.history
+    if model.head.recurrent:  # at run time the LSTM head takes one step and carries its state
+        steps = 1
+        ex["images"], ex["proprio"] = ex["images"][:, :, -1:].contiguous(), ex["proprio"][:, -1:].contiguous()
     step_args = tuple(ex[n] for n in STEP_INPUTS)
     _export(_Step(model).eval(), step_args, STEP_INPUTS, STEP_OUTPUTS, step_dyn, out / "policy_step.onnx")
     enc_batch = torch.export.Dim("batch", min=1, max=256)
@@ -104,9 +104,9 @@ def export_policy(policy: str | Path, out: str | Path, fp16: bool = False, check
         "format": "heron-onnx", "version": SPEC_VERSION, "config_hash": config_hash(model), "source": str(src),
         "policy": to_dict(cfg), "stats": read_stats(src),
         "inputs": {
-            "images": {"dtype": "uint8", "shape": ["batch", len(cfg.cameras), cfg.history, cfg.image_size, cfg.image_size, 3],
+            "images": {"dtype": "uint8", "shape": ["batch", len(cfg.cameras), steps, cfg.image_size, cfg.image_size, 3],
                        "cameras": list(cfg.cameras)},
-            "proprio": {"dtype": "float32", "shape": ["batch", cfg.history, cfg.proprio_dim]},
+            "proprio": {"dtype": "float32", "shape": ["batch", steps, cfg.proprio_dim]},
             "lang": {"dtype": "float32", "shape": ["batch", cfg.language.max_tokens, model.language.dim]},
             "lang_mask": {"dtype": "int64", "shape": ["batch", cfg.language.max_tokens]},
             "state": {"dtype": "float32", "shape": ["batch", model.head.state_size()]},

@@ -14,6 +14,7 @@ COMMAND_TYPES = ("twist", "array", "joint_trajectory")
 RUNTIMES = ("onnx", "torch")
 CONTROL_RATE_RANGE = (10.0, 30.0)
 CHUNKING_TYPES = ("none", "ensemble", "queue")
+CONTROL_TRIGGERS = ("timer", "sensors")
 
 
 def _check(cond: bool, key: str, value, allowed: str) -> None:
@@ -27,6 +28,7 @@ class PolicyNodeConfig:
     runtime: str = field(default="onnx", metadata={"doc": "onnx | torch"})
     providers: list[str] = field(default_factory=lambda: ["CPUExecutionProvider"], metadata={"doc": "ONNX Runtime execution providers, in order"})
     control_rate_hz: float = field(default=10.0, metadata={"doc": "control timer rate, 10..30 Hz"})
+    control_trigger: str = field(default="timer", metadata={"doc": "timer: act on a fixed-rate timer | sensors: act as soon as every sensor has a new message (at most ~control_rate_hz; the timer then only watches for stale input)"})
     action_hz: float = field(default=10.0, metadata={"doc": "the rate the policy's actions were trained at: a unit action moves max_xyz_step per 1/action_hz s"})
     front_image_topic: str = "/camera/front/image_raw"
     wrist_image_topic: str = "/camera/wrist/image_raw"
@@ -54,6 +56,7 @@ class PolicyNodeConfig:
         _check(0 < self.action_hz <= 100, "action_hz", self.action_hz, "allowed (0, 100] Hz")
         _check(self.runtime in RUNTIMES, "runtime", self.runtime, f"allowed {', '.join(RUNTIMES)}")
         _check(self.command_type in COMMAND_TYPES, "command_type", self.command_type, f"allowed {', '.join(COMMAND_TYPES)}")
+        _check(self.control_trigger in CONTROL_TRIGGERS, "control_trigger", self.control_trigger, f"allowed {', '.join(CONTROL_TRIGGERS)}")
         _check(self.chunking in CHUNKING_TYPES, "chunking", self.chunking, f"allowed {', '.join(CHUNKING_TYPES)}")
         _check(bool(self.policy.strip()), "policy", self.policy, "must name a model path, 'default', random, hold or expert")
         _check(self.stale_timeout_s > 0 and math.isfinite(self.stale_timeout_s), "stale_timeout_s", self.stale_timeout_s, "must be > 0 s")

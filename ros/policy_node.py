@@ -44,6 +44,7 @@ from ros.policy_factory import load_node_policy
 
 NODE_NAME = "heron_policy_node"
 SENSORS = ("front", "wrist", "joints", "ee_pose")
+DYNAMIC_PARAMS = ("control_rate_hz", "stale_timeout_s")  # applied while configured; others at configure
 ERROR_CODES = ("bad_input", "stale_observation", "policy_error")  # hold reasons that set last_error
 
 
@@ -63,9 +64,13 @@ class PolicyNode(LifecycleNode):
         self._pending_instruction: str | None = None
         self._instruction_error: str | None = None
         self._expert_action: np.ndarray | None = None
+        self._expert_time: float | None = None
         self.loop: ControlLoop | None = None
         self.policy = None
         self._timer = None
+        self._sensor_trigger = None  # guard condition: a fresh set of sensor messages (control_trigger: sensors)
+        self._last_tick: float | None = None
+        self._active = False
         self._entities: list = []
         self.state = "unconfigured"
         self.stopped = False
@@ -75,7 +80,7 @@ class PolicyNode(LifecycleNode):
         self.commands_sent = 0
         self._last_used_image_t: float | None = None
         self.image_to_cmd = deque(maxlen=5000)  # s, image arrival -> command publish
-        self._logged: str | None = None
+        self._logged: dict[str, str] = {}  # source -> last warning logged
         self.status_pub = self.create_publisher(String, topics.STATUS, 10)
         self.diag_pub = self.create_publisher(DiagnosticArray, topics.DIAGNOSTICS, 10)
         self._diag_timer = self.create_timer(1.0, self._publish_diagnostics)
@@ -121,7 +126,7 @@ class PolicyNode(LifecycleNode):
         return super().on_deactivate(state)
 
     def on_cleanup(self, state) -> TransitionCallbackReturn:
-        self._stop_timer()
+        self._destroy_timer()
         self._destroy_entities()
         self.policy = self.loop = None
         self.state = "unconfigured"
@@ -129,19 +134,37 @@ class PolicyNode(LifecycleNode):
         return TransitionCallbackReturn.SUCCESS
 
     def on_shutdown(self, state) -> TransitionCallbackReturn:
-        self._stop_timer()
+        self._destroy_timer()
         self._destroy_entities()
         self.state = "finalized"
         return TransitionCallbackReturn.SUCCESS
 
+    # The timer and guard condition live from configure to cleanup; activate/deactivate only start and
+    # stop them (destroying them under a spinning executor races its wait set).
     def _start_timer(self) -> None:
-        self._stop_timer()
-        self._timer = self.create_timer(1.0 / self.config.control_rate_hz, self._tick, callback_group=self._control_group)
+        self._last_tick = None
+        self._active = True
+        if self._timer is None:
+            self._timer = self.create_timer(1.0 / self.config.control_rate_hz, self._on_timer, callback_group=self._control_group)
+            if self.config.control_trigger == "sensors":
+                self._sensor_trigger = self.create_guard_condition(self._on_sensor_trigger, callback_group=self._control_group)
+        else:
+            self._timer.timer_period_ns = int(1e9 / self.config.control_rate_hz)
+            self._timer.reset()
 
     def _stop_timer(self) -> None:
+        self._active = False
+        if self._timer is not None:
+            self._timer.cancel()
+
+    def _destroy_timer(self) -> None:
+        self._stop_timer()
         if self._timer is not None:
             self.destroy_timer(self._timer)
             self._timer = None
+        if self._sensor_trigger is not None:
+            self.destroy_guard_condition(self._sensor_trigger)
+            self._sensor_trigger = None
 
     def _create_entities(self) -> None:
         c, sensor_qos, reliable = self.config, qos_profile_sensor_data, QoSProfile(depth=10)
@@ -183,21 +206,19 @@ class PolicyNode(LifecycleNode):
             new = read(self, PolicyNodeConfig, {p.name: p.value for p in params})
         except (ValueError, TypeError) as exc:
             return SetParametersResult(successful=False, reason=str(exc))
-        old_rate = self.config.control_rate_hz
-        self.config = new
-        if self.loop is not None:
+        if self.loop is None:
+            self.config = new
+        else:  # configured: rate and stale timeout change now, the rest at the next configure
+            changed = [p.name for p in params if p.name not in DYNAMIC_PARAMS]
+            if changed:
+                self.get_logger().info(f"parameters {changed} take effect at the next configure")
+            for key in DYNAMIC_PARAMS:
+                setattr(self.config, key, getattr(new, key))
             self.loop.config.safety.stale_timeout_s = new.stale_timeout_s
-        if new.control_rate_hz != old_rate and self._timer is not None:
-            # Re-created from the executor thread after this callback returns.
-            self.create_timer(0.0, self._restart_timer_once, callback_group=self._control_group)
+            self.loop.stats.period_s = 1.0 / new.control_rate_hz
+        if self._timer is not None:
+            self._timer.timer_period_ns = int(1e9 / new.control_rate_hz)
         return SetParametersResult(successful=True)
-
-    def _restart_timer_once(self) -> None:
-        for t in list(self.timers):
-            if t.callback == self._restart_timer_once:
-                self.destroy_timer(t)
-        if self.state == "active":
-            self._start_timer()
 
     # -- sensors (never blocked by inference: their own callback group) ------------------------------
     def _store(self, key: str, fn, msg) -> None:
@@ -208,12 +229,27 @@ class PolicyNode(LifecycleNode):
             with self._lock:
                 self._errors[key] = str(exc)
                 self.bad_inputs += 1
-            self._warn(f"bad {key} input: {exc}")
+            self._warn(key, f"bad {key} input: {exc}")
             return
         t1 = time.monotonic()
         with self._lock:
             self._latest[key] = (value, t1, t1 - t0)
             self._errors.pop(key, None)
+        self._logged.pop(key, None)
+        self._maybe_trigger()
+
+    def _maybe_trigger(self) -> None:
+        """control_trigger: sensors: wake the control step once every sensor has a message newer than
+        the last step (so cameras, joints and pose come from the same instant)."""
+        trigger, last = self._sensor_trigger, self._last_tick
+        if trigger is None or not self._active:
+            return
+        with self._lock:
+            times = [self._latest[s][1] if s in self._latest else None for s in SENSORS]
+            if self.config.policy == "expert":
+                times.append(self._expert_time)
+        if all(t is not None and (last is None or t > last) for t in times):
+            trigger.trigger()
 
     def _on_image(self, camera: str, msg: Image) -> None:
         self._store(camera, lambda m: cv.image_to_array(m, self.image_size, self.config.resize_images), msg)
@@ -227,6 +263,8 @@ class PolicyNode(LifecycleNode):
     def _on_expert(self, msg: Float64MultiArray) -> None:
         if len(msg.data) == 5:
             self._expert_action = np.asarray(msg.data, np.float32)
+            self._expert_time = time.monotonic()
+            self._maybe_trigger()
 
     def _on_instruction(self, msg: String) -> None:
         try:
@@ -236,7 +274,7 @@ class PolicyNode(LifecycleNode):
                 self._instruction_error = str(exc)
                 self._pending_instruction = None
                 self.bad_inputs += 1
-            self._warn(f"rejected instruction: {exc}; holding until a valid one arrives")
+            self._warn("instruction", f"rejected instruction: {exc}; holding until a valid one arrives")
             return
         with self._lock:
             self._pending_instruction = text
@@ -262,11 +300,23 @@ class PolicyNode(LifecycleNode):
         return response
 
     # -- control ----------------------------------------------------------------------------------------
+    def _on_timer(self) -> None:
+        period = 1.0 / self.config.control_rate_hz
+        if self.config.control_trigger == "sensors" and self._last_tick is not None:
+            if time.monotonic() - self._last_tick < period:
+                return  # sensors are driving the loop; the timer only catches a stalled stream
+        self._tick()
+
+    def _on_sensor_trigger(self) -> None:
+        # Sensors faster than the control rate: act on the first fresh set ~a period after the last step.
+        if self._last_tick is None or time.monotonic() - self._last_tick >= 0.75 / self.config.control_rate_hz:
+            self._tick()
+
     def _tick(self) -> None:
         loop = self.loop
-        if loop is None:
+        if loop is None or not self._active:
             return
-        now = time.monotonic()
+        now = self._last_tick = time.monotonic()
         with self._lock:
             latest, errors = dict(self._latest), dict(self._errors)
             pending, self._pending_instruction = self._pending_instruction, None
@@ -301,9 +351,9 @@ class PolicyNode(LifecycleNode):
         if reason:
             if reason.split(":", 1)[0] in ERROR_CODES:
                 self.last_error = reason
-            self._warn(f"holding: {reason}")
+            self._warn("hold", f"holding: {reason}")
         else:
-            self._logged = None
+            self._logged.pop("hold", None)
         self._publish_command(step.action, latest)
         t_img = latest.get("front", (None, None))[1]
         if t_img is not None and t_img != self._last_used_image_t and not reason:
@@ -393,10 +443,10 @@ class PolicyNode(LifecycleNode):
         msg.header.stamp = self.get_clock().now().to_msg()
         self.diag_pub.publish(msg)
 
-    def _warn(self, text: str) -> None:
-        if text != self._logged:  # once per distinct problem, not at every tick
+    def _warn(self, source: str, text: str) -> None:
+        if self._logged.get(source) != text:  # once per distinct problem, not at every message
             self.get_logger().warning(text)
-            self._logged = text
+            self._logged[source] = text
 
 
 def main(args: list[str] | None = None) -> int:

@@ -28,6 +28,8 @@ WORKSPACE_LOW = np.array([0.25, -0.40, 0.015])
 WORKSPACE_HIGH = np.array([0.80, 0.40, 0.40])
 START_EE = np.array([0.45, 0.0, 0.25])
 TARGET_LEASH = 0.04  # the commanded ee target stays within this of the actual ee (m, per axis)
+PROPRIO_BOUND = 100.0  # joint speeds stay far below this; finite bounds keep space checkers quiet
+MAX_TIMESTAMP = 1e7
 OPTION_KEYS = ("task", "args", "instruction", "split", "chain")
 
 
@@ -63,9 +65,9 @@ class TabletopEnv(gym.Env):
         obs = {
             spaces.RGB_FRONT: gym.spaces.Box(0, 255, (s, s, 3), np.uint8),
             spaces.RGB_WRIST: gym.spaces.Box(0, 255, (s, s, 3), np.uint8),
-            spaces.PROPRIO: gym.spaces.Box(-np.inf, np.inf, (spaces.PROPRIO_DIM,), np.float32),
+            spaces.PROPRIO: gym.spaces.Box(-PROPRIO_BOUND, PROPRIO_BOUND, (spaces.PROPRIO_DIM,), np.float32),
             spaces.INSTRUCTION: gym.spaces.Text(spaces.MAX_INSTRUCTION_CHARS, min_length=1, charset=INSTRUCTION_CHARSET),
-            spaces.TIMESTAMP: gym.spaces.Box(0.0, np.inf, (), np.float64),
+            spaces.TIMESTAMP: gym.spaces.Box(0.0, MAX_TIMESTAMP, (), np.float64),
         }
         if cfg.depth:
             obs[spaces.DEPTH_FRONT] = gym.spaces.Box(0.0, cameras.FAR, (s, s), np.float32)
@@ -78,14 +80,7 @@ class TabletopEnv(gym.Env):
 
         self._p = p
         self._cid = p.connect(p.GUI if cfg.gui else p.DIRECT)
-        kw = {"physicsClientId": self._cid}
-        p.setGravity(0, 0, -9.81, **kw)
-        p.setTimeStep(1.0 / PHYSICS_HZ, **kw)
-        p.setPhysicsEngineParameter(deterministicOverlappingPairs=1, **kw)
-        from sim.scene import Scene
-
-        self.scene = Scene(p, self._cid)
-        self._initial_state = p.saveState(**kw)
+        self.scene = self._build()
         self._subtasks: list[Subtask] = []
         self.task = None
         self.instruction = ""
@@ -96,8 +91,7 @@ class TabletopEnv(gym.Env):
         self._all_done = self._success = False
         self._target_pos = START_EE.copy()
         self._target_yaw = 0.0
-        self._joint_target = np.zeros(7)
-        self._finger_target = FINGER_OPEN
+        self._joint_target = self._prev_joint_target = np.zeros(7)
         self._closed = False
 
     # -- properties read by tasks, experts and the control loop --------------------------------
@@ -132,8 +126,9 @@ class TabletopEnv(gym.Env):
         super().reset(seed=seed)
         subtasks, split = self._parse_options(options or {})
         self.split = split
-        p, kw = self._p, {"physicsClientId": self._cid}
-        p.restoreState(self._initial_state, **kw)
+        # A fresh world every episode (~12 ms): restoreState leaves solver warm-start state behind,
+        # which would make an episode depend on the ones before it.
+        self.scene = self._build()
         zones = []
         for sub in subtasks:
             if sub.args is not None:
@@ -157,9 +152,7 @@ class TabletopEnv(gym.Env):
             self._apply_ee(a)
         else:
             self._apply_joint(a)
-        p, kw = self._p, {"physicsClientId": self._cid}
-        for _ in range(self.config.substeps):
-            p.stepSimulation(**kw)
+        self._run_physics()
         self._physics_steps += self.config.substeps
         self._steps += 1
         reward = 0.0
@@ -180,6 +173,16 @@ class TabletopEnv(gym.Env):
         size = self.config.render_size
         rgb, _ = cameras.render(self._p, self._cid, size, cameras.FRONT_VIEW, cameras.FRONT_PROJ)
         return rgb
+
+    def _build(self):
+        from sim.scene import Scene
+
+        p, kw = self._p, {"physicsClientId": self._cid}
+        p.resetSimulation(**kw)
+        p.setGravity(0, 0, -9.81, **kw)
+        p.setTimeStep(1.0 / PHYSICS_HZ, **kw)
+        p.setPhysicsEngineParameter(deterministicOverlappingPairs=1, **kw)
+        return Scene(p, self._cid)
 
     def close(self):
         if getattr(self, "_cid", None) is not None:
@@ -287,7 +290,8 @@ class TabletopEnv(gym.Env):
         robot.command_arm(q)
         robot.command_gripper(False)
         self._target_pos, self._target_yaw = robot.ee_pose()[0], 0.0
-        self._joint_target, self._finger_target = q.copy(), FINGER_OPEN
+        self._joint_target = q.copy()
+        self._prev_joint_target = q.copy()
 
     def _apply_ee(self, a: np.ndarray) -> None:
         cfg, robot = self.config, self.scene.robot
@@ -297,16 +301,24 @@ class TabletopEnv(gym.Env):
         self._target_pos = np.clip(target, self.workspace_low, self.workspace_high)
         self._target_yaw = float(np.clip(self._target_yaw + a[3] * cfg.max_yaw_step, -YAW_LIMIT, YAW_LIMIT))
         q = robot.solve_ik(self._target_pos, self._target_yaw)
-        self._joint_target = q
-        robot.command_arm(q)
+        self._prev_joint_target, self._joint_target = self._joint_target, q
         robot.command_gripper(bool(a[4] > 0))
 
     def _apply_joint(self, a: np.ndarray) -> None:
         robot = self.scene.robot
         q = np.clip(self._joint_target + a[:7] * self.config.max_joint_step, LOWER[:7], UPPER[:7])
-        self._joint_target = q
-        robot.command_arm(q)
+        self._prev_joint_target, self._joint_target = self._joint_target, q
         robot.command_gripper(bool(a[7] > 0))
+
+    def _run_physics(self) -> None:
+        """Substeps at 240 Hz; the arm's joint targets ramp linearly over the control period with a
+        velocity feed-forward, which tracks without the overshoot of a step change."""
+        p, kw, n, robot = self._p, {"physicsClientId": self._cid}, self.config.substeps, self.scene.robot
+        q0, q1 = self._prev_joint_target, self._joint_target
+        vel = (q1 - q0) * self.config.control_hz
+        for i in range(1, n + 1):
+            robot.command_arm(q0 + (q1 - q0) * (i / n), vel)
+            p.stepSimulation(**kw)
 
     def _ee_to_joint_action(self, a: np.ndarray) -> np.ndarray:
         cfg, robot = self.config, self.scene.robot

@@ -69,7 +69,7 @@ def move_action(env: "TabletopEnv", target_pos, target_yaw: float | None, grippe
 class CarryExpert:
     """Grasp block ``color``; then lift it (``goal`` None) or carry it to ``goal(scene)`` and release.
 
-    ``goal`` returns (xy, ee height at release). Phases: reach -> grasp -> carry -> release -> retreat.
+    ``goal`` returns (xy, height of the block centre at release). Phases: reach -> grasp -> carry -> release -> retreat.
     """
 
     def __init__(self, color: str, goal: Callable | None = None, lift_z: float = 0.12):
@@ -108,7 +108,7 @@ class CarryExpert:
         is_open = env.gripper_opening > OPEN_WIDTH
         extra = 0.0 if is_open else 0.04  # an unopened gripper stays above the block
         z = funnel_z(grasp_z, xy_err) + 0.25 * max(0.0, yaw_err - 0.05) + extra
-        if is_open and xy_err < 0.008 and abs(ee[2] - grasp_z) < 0.008 and yaw_err < 0.08:
+        if is_open and xy_err < 0.012 and abs(ee[2] - grasp_z) < 0.012 and yaw_err < 0.15:
             self._enter("grasp", env)
             return self._grasp(env, False)
         return move_action(env, (b[0], b[1], z), yaw, -1.0)
@@ -129,27 +129,37 @@ class CarryExpert:
         ee = env.ee_pos
         if self.goal is None:
             return move_action(env, (ee[0], ee[1], self.lift_z), None, 1.0)
+        # Steer the block, not the ee: the block may sit off-centre in the hand.
+        blk = env.scene.block_pos(self.color)
         xy, release_z = self.goal(env.scene)
-        xy_err = float(np.linalg.norm(ee[:2] - np.asarray(xy)))
+        xy_err = float(np.linalg.norm(blk[:2] - np.asarray(xy)))
         z = funnel_z(release_z, xy_err, tol=0.006, top=TRAVEL_Z - release_z)
-        target = np.array([xy[0], xy[1], z])
-        if ee[2] < z - 0.03 and xy_err > 0.02:  # lift before moving sideways
-            step = target[:2] - ee[:2]
+        block_target = np.array([xy[0], xy[1], z])
+        if blk[2] < z - 0.03 and xy_err > 0.02:  # lift before moving sideways
+            step = block_target[:2] - blk[:2]
             step *= min(1.0, 0.01 / max(np.linalg.norm(step), 1e-9))
-            target[:2] = ee[:2] + step
-        if xy_err < 0.008 and abs(ee[2] - release_z) < 0.008:
+            block_target[:2] = blk[:2] + step
+        if xy_err < 0.008 and abs(blk[2] - release_z) < 0.01:
             self._enter("release", env)
             return self._release(env)
-        return move_action(env, target, None, 1.0)
+        return move_action(env, ee + (block_target - blk), None, 1.0)
 
     def _release(self, env) -> np.ndarray:
         if env.gripper_opening > 0.06 or env.elapsed_steps - self.phase_step >= 4:
             self._enter("retreat", env)
             return self._retreat(env)
+        if self.goal is not None and env.scene.held(self.color):
+            xy, _ = self.goal(env.scene)
+            if np.linalg.norm(env.scene.block_pos(self.color)[:2] - np.asarray(xy)) > 0.014:
+                self._enter("carry", env)  # pushed off target before letting go: line up again
+                return self._carry(env)
         a = np.zeros(5, dtype=np.float32)
         a[4] = -1.0
         return a
 
     def _retreat(self, env) -> np.ndarray:
+        if env.elapsed_steps - self.phase_step >= 3:  # still running, so the goal was missed: again
+            self._enter("reach", env)
+            return self._reach(env)
         ee = env.ee_pos
         return move_action(env, (ee[0], ee[1], ee[2] + 0.05), None, -1.0)

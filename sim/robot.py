@@ -20,6 +20,7 @@ HAND_LINK = 8
 FINGER_OPEN = 0.04  # per finger, m
 ARM_FORCES = (87.0, 87.0, 87.0, 87.0, 12.0, 12.0, 12.0)
 GRIPPER_FORCE = 40.0
+ARM_KP, ARM_KD = 0.3, 1.0
 # Null-space rest pose: elbow up, wrist down, a typical tabletop posture.
 REST_POSE = (0.0, 0.25, 0.0, -2.1, 0.0, 2.35, math.pi / 4)
 LOWER = (-2.8973, -1.7628, -2.8973, -3.0718, -2.8973, -0.0175, -2.8973, 0.0, 0.0)
@@ -28,9 +29,11 @@ RANGES = tuple(u - l for l, u in zip(LOWER, UPPER))
 YAW_LIMIT = math.pi / 2
 
 
-def down_quat(p, yaw: float):
+def down_quat(yaw: float) -> tuple[float, float, float, float]:
     """Quaternion (x, y, z, w) of a gripper pointing straight down, turned by ``yaw`` about world z."""
-    return p.getQuaternionFromEuler((math.pi, 0.0, float(yaw)))
+    # Euler (pi, 0, yaw) in PyBullet's fixed-axis convention: Rz(yaw) @ Rx(pi).
+    h = yaw / 2
+    return (math.cos(h), math.sin(h), 0.0, 0.0)
 
 
 def quat_yaw(q) -> float:
@@ -53,6 +56,13 @@ class Panda:
         )
         for j in FINGER_JOINTS:
             p.changeDynamics(self.body, j, lateralFriction=1.5, spinningFriction=0.01, physicsClientId=client)
+        # Couple the fingers (the URDF's mimic joint is ignored by PyBullet) so a held block cannot
+        # slide along the closing axis when the arm accelerates.
+        gear = p.createConstraint(
+            self.body, FINGER_JOINTS[0], self.body, FINGER_JOINTS[1], p.JOINT_GEAR, (1, 0, 0), (0, 0, 0), (0, 0, 0),
+            physicsClientId=client,
+        )
+        p.changeConstraint(gear, gearRatio=-1, erp=0.1, maxForce=50, physicsClientId=client)
         self.gripper_closed = False
 
     # -- state ----------------------------------------------------------------------------------
@@ -82,17 +92,20 @@ class Panda:
     def solve_ik(self, pos, yaw: float, iterations: int = 20) -> np.ndarray:
         """Arm joint positions (7,) that put the end effector at ``pos`` pointing down with ``yaw``."""
         q = self.p.calculateInverseKinematics(
-            self.body, EE_LINK, [float(v) for v in pos], down_quat(self.p, yaw),
+            self.body, EE_LINK, [float(v) for v in pos], down_quat(yaw),
             lowerLimits=LOWER, upperLimits=UPPER, jointRanges=RANGES,
             restPoses=list(REST_POSE) + [FINGER_OPEN, FINGER_OPEN],
             maxNumIterations=iterations, residualThreshold=1e-5, physicsClientId=self.cid,
         )
         return np.clip(np.array(q[:7]), LOWER[:7], UPPER[:7])
 
-    def command_arm(self, q: np.ndarray) -> None:
+    def command_arm(self, q: np.ndarray, dq: np.ndarray | None = None) -> None:
+        """Position targets (7,), with optional velocity feed-forward (7,)."""
+        dq = np.zeros(7) if dq is None else dq
         self.p.setJointMotorControlArray(
             self.body, ARM_JOINTS, self.p.POSITION_CONTROL, targetPositions=[float(v) for v in q],
-            forces=ARM_FORCES, positionGains=[0.3] * 7, physicsClientId=self.cid,
+            targetVelocities=[float(v) for v in dq], forces=ARM_FORCES, positionGains=[ARM_KP] * 7,
+            velocityGains=[ARM_KD] * 7, physicsClientId=self.cid,
         )
 
     def command_gripper(self, close: bool) -> None:

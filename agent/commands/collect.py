@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--control-hz", type=int, default=10, help="control rate (default 10)")
     parser.add_argument("--split", default="train", choices=("train", "heldout"), help="instruction templates (default train)")
     parser.add_argument("--max-attempts", type=int, default=3, help="expert tries per episode, a new seed each (default 3)")
-    parser.add_argument("--compression", default="lzf", choices=("lzf", "gzip", "none"), help="image compression (default lzf)")
+    parser.add_argument("--compression", default="gzip", choices=("gzip", "lzf", "none"), help="image compression (default gzip)")
     parser.add_argument("--video-dir", default=None, help="also write the first --videos episodes as mp4 here")
     parser.add_argument("--videos", type=int, default=3, help="how many episodes --video-dir gets (default 3)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")

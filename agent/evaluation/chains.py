@@ -16,7 +16,7 @@ import numpy as np
 
 CARRY = ("place", "zone", "stack")
 FAMILIES = ("pick", "touch", "push", "zone", "place", "stack")
-MAX_IN_TRAY = 2
+MAX_IN_TRAY = 1  # a second block in the small tray often lands on the first
 
 
 @dataclass

@@ -27,6 +27,11 @@ def markdown_table(result: dict[str, Any]) -> str:
         lines += ["", "| instructions in a row | " + " | ".join(str(k["k"]) for k in ks) + " | avg len |"]
         lines.append("|---|" + "---:|" * (len(ks) + 1))
         lines.append("| success | " + " | ".join(_pct(k["rate"]) for k in ks) + f" | {chains['avg_len']:.2f} |")
+        subs = chains.get("subtasks") or {}
+        if subs:
+            lines += ["", "| subtask in chains | attempted | success | 95% CI |", "|---|---:|---:|---:|"]
+            for name, s in subs.items():
+                lines.append(f"| {name} | {s['n']} | {_pct(s['rate'])} | {_pct(s['ci_low'])}–{_pct(s['ci_high'])} |")
     return "\n".join(lines) + "\n"
 
 

@@ -39,20 +39,34 @@ class WorkerConfig:
 
 
 class EpisodeRunner:
-    """Owns one process's backends and policy; ``run(spec) -> record``."""
+    """Owns one process's backends and policy; ``run(spec) -> record``.
 
-    def __init__(self, cfg: WorkerConfig):
+    Keep one across ``evaluate(..., runner=r)`` calls (a training callback) to reuse its simulator
+    connections: ``configure`` (re)loads the policy, since a checkpoint folder's weights change
+    between calls, and keeps the backends.
+    """
+
+    def __init__(self, cfg: WorkerConfig | None = None):
+        self._backends: dict[tuple, Any] = {}
+        self._policy = None
+        self.configure(cfg or WorkerConfig(policy="oracle"))
+
+    def configure(self, cfg: WorkerConfig) -> None:
         self.cfg = cfg
-        self._backends: dict[str, Any] = {}
-        self._policy = None if isinstance(cfg.policy, str) else cfg.policy
-        if isinstance(cfg.policy, str) and cfg.policy not in SIMPLE_NAMES:
-            self._policy = load_named_policy(cfg.policy, cfg.runtime, **cfg.policy_kwargs)
+        if not isinstance(cfg.policy, str):
+            self._policy = cfg.policy
+        elif cfg.policy in SIMPLE_NAMES:
+            self._policy = None
+        else:
+            self._policy = load_named_policy(cfg.policy, cfg.runtime, threads=cfg.threads, **cfg.policy_kwargs)
 
     # -- building ---------------------------------------------------------------------------
     def backend(self, split: str):
-        if split not in self._backends:
-            self._backends[split] = make_backend(split, self.cfg.image_size, self.cfg.control_hz)
-        return self._backends[split]
+        size = self.cfg.image_size or policy_image_size(self._policy)
+        key = (split, size, self.cfg.control_hz)
+        if key not in self._backends:
+            self._backends[key] = make_backend(split, size, self.cfg.control_hz)
+        return self._backends[key]
 
     def policy_for(self, spec: EpisodeSpec, backend):
         if self.cfg.policy == "oracle":
@@ -163,6 +177,14 @@ class EpisodeRunner:
         return str(path)
 
 
+def policy_image_size(policy) -> int | None:
+    """The camera size a loaded policy was trained on (its runtime checks it), if it says."""
+    if policy is None:
+        return None
+    size = getattr(policy, "image_size", None) or getattr(getattr(policy, "cfg", None), "image_size", None)
+    return int(size) if size else None
+
+
 def _latency(timing: dict) -> dict[str, float]:
     """The inference latency percentiles of an episode, if the loop measured them."""
     out = {}
@@ -270,7 +292,10 @@ def run_specs(
     records: list[dict[str, Any]] = []
     if workers <= 1:
         own = runner is None
-        runner = runner or EpisodeRunner(cfg)
+        if runner is None:
+            runner = EpisodeRunner(cfg)
+        else:
+            runner.configure(cfg)
         runner._video_indices = videos
         try:
             for spec in specs:

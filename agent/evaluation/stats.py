@@ -91,7 +91,21 @@ def aggregate(records: list[Mapping[str, Any]]) -> dict[str, Any]:
     if chains:
         length = max(int(r["num_subtasks"]) for r in chains)
         out["chains"] = chain_metrics([r["completed"] for r in chains], length=length)
+        out["chains"]["subtasks"] = subtask_success(chains)
     return out
+
+
+def subtask_success(chains: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """Success per family of the subtasks chains reached: those before ``completed`` succeeded,
+    the one at ``completed`` failed, later ones were never attempted and do not count."""
+    tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for r in chains:
+        for i, sub in enumerate(r.get("subtasks") or []):
+            if i > r["completed"]:
+                break
+            tally[sub["task"]][0] += i < r["completed"]
+            tally[sub["task"]][1] += 1
+    return {name: rate_summary(ok, n) for name, (ok, n) in sorted(tally.items())}
 
 
 def _mean(values: list[float]) -> float:

@@ -54,15 +54,15 @@ def check_dataset_matches(demos: DemoDataset, windows: WindowDataset, model: Her
     cfg = model.cfg
     for cam in cfg.cameras:
         if cam not in sample:
-            raise DatasetError(f"{demos.path}: the policy uses camera {cam!r}, which the dataset does not have")
+            raise DatasetError(f"{demos.root}: the policy uses camera {cam!r}, which the dataset does not have")
         h, w = sample[cam].shape[1:3]
         if (h, w) != (cfg.image_size, cfg.image_size):
-            raise DatasetError(f"{demos.path}: {cam} images are {h}x{w}, the policy config expects "
+            raise DatasetError(f"{demos.root}: {cam} images are {h}x{w}, the policy config expects "
                                f"image_size={cfg.image_size}; re-collect with --image-size {cfg.image_size} or set image_size={h}")
     if sample["proprio"].shape[-1] != cfg.proprio_dim:
-        raise DatasetError(f"{demos.path}: proprio has {sample['proprio'].shape[-1]} dims, the policy expects {cfg.proprio_dim}")
+        raise DatasetError(f"{demos.root}: proprio has {sample['proprio'].shape[-1]} dims, the policy expects {cfg.proprio_dim}")
     if sample["actions"].shape[-1] != cfg.action_dim:
-        raise DatasetError(f"{demos.path}: actions have {sample['actions'].shape[-1]} dims, the policy expects {cfg.action_dim}")
+        raise DatasetError(f"{demos.root}: actions have {sample['actions'].shape[-1]} dims, the policy expects {cfg.action_dim}")
 
 
 def weights_digest(model: torch.nn.Module) -> str:

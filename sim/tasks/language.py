@@ -56,14 +56,14 @@ def parse_instruction(text: str) -> tuple[str, dict] | None:
     if not colors:
         return None
     obj = colors[0]
-    second = next((c for c in colors[1:] if c != obj), None)
+    second = colors[1] if len(colors) > 1 else None
     vocab = set(words)
     if vocab & _ZONE_WORDS:
         return ("zone", {"object": obj, "zone": second}) if second else None
     if vocab & _CONTAINER_WORDS:
         return "place", {"object": obj}
     if second and vocab & _STACK_WORDS:
-        return "stack", {"object": obj, "base": second}
+        return ("stack", {"object": obj, "base": second}) if second != obj else None
     directions = [_DIRECTION_WORDS[w] for w in words if w in _DIRECTION_WORDS]
     if directions and not second:
         return "push", {"object": obj, "direction": directions[0]}

@@ -10,14 +10,16 @@ import numpy as np
 
 from sim import cameras
 from sim import objects as O
-from sim.experts import funnel_z, move_action
+from sim.experts import funnel_z, move_action, wrap
 from sim.tasks.base import Task
 from sim.tasks.registry import register_task
 
 DISTANCE = 0.10
 HALF = O.BLOCK_SIZE / 2
 PUSH_Z = O.TABLE_Z + 0.022  # ee height while pushing (closed fingertips ~1.5 cm above the table)
-BEHIND = HALF + 0.016  # ee distance behind the block centre when in contact
+# The closed finger pair is ~3 cm across along the finger axis but ~2.6 cm thick across it, so
+# the expert pushes with the finger axis across the push direction.
+BEHIND = HALF + 0.019  # ee distance behind the block centre when in contact
 
 
 def _direction_vectors() -> dict[str, np.ndarray]:
@@ -106,8 +108,8 @@ class PushExpert:
         rel = ee[:2] - b
         along = float(np.dot(rel, d))
         lateral = float(np.dot(rel, np.array([-d[1], d[0]])))
-        yaw = round(env.ee_yaw / (math.pi / 2)) * (math.pi / 2)
-        yaw = float(np.clip(yaw, -math.pi / 2, math.pi / 2))
+        yaw = self._push_yaw(env.ee_yaw)
+        yaw_ok = abs(wrap(yaw - env.ee_yaw)) < 0.15
         low = ee[2] < PUSH_Z + 0.012
         if self.pushing and (abs(lateral) > 0.018 or along > -HALF or along < -BEHIND - 0.03 or not low):
             self.pushing = False
@@ -119,7 +121,7 @@ class PushExpert:
             else:
                 # stay high until behind the block: the funnel keeps the fingers off its top
                 z = funnel_z(PUSH_Z, err, tol=0.006, top=0.08)
-                if err > 0.012:
+                if err > 0.012 or not yaw_ok:
                     z = max(z, PUSH_Z + 0.05)
                 target = np.array([behind[0], behind[1], z])
                 if ee[2] < PUSH_Z + 0.045 and err > 0.012:  # too low and in the wrong place: rise first
@@ -130,3 +132,14 @@ class PushExpert:
         # keep the ee on the push line through the block centre, and drive forward
         target_xy = b - d * BEHIND + d * min(0.025, max(remaining, 0.0) + 0.005)
         return move_action(env, (target_xy[0], target_xy[1], PUSH_Z), yaw, 1.0)
+
+    def _push_yaw(self, current: float) -> float:
+        """Gripper yaw with the finger axis across the push direction, nearest the current yaw."""
+        base = math.atan2(self.d[1], self.d[0])
+        k = round((current - base) / math.pi)
+        yaw = base + k * math.pi
+        if yaw > math.pi / 2 + 1e-6:
+            yaw -= math.pi
+        if yaw < -math.pi / 2 - 1e-6:
+            yaw += math.pi
+        return yaw

@@ -48,6 +48,6 @@ class Stack(Task):
 
         def goal(scene):
             pb = scene.block_pos(base)
-            return pb[:2], pb[2] + O.BLOCK_SIZE + 0.006
+            return pb[:2], pb[2] + O.BLOCK_SIZE + 0.005
 
         return CarryExpert(self.args["object"], goal=goal)

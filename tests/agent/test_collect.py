@@ -40,6 +40,7 @@ def test_cli_collects_with_two_workers_and_reads_back(tmp_path, capsys):
     ep = ds[0]
     assert np.all(np.abs(ep.actions) <= 1) and ep.proprio.shape == (ep.num_steps, 22)
     assert ep.rgb_front.std() > 0 and ep.rgb_wrist.std() > 0  # real renders, not blank frames
+    assert not np.array_equal(ep.rgb_wrist[0], ep.rgb_wrist[-1]) and not np.array_equal(ep.proprio[0], ep.proprio[-1])
     windows = WindowDataset(ds, history=2, horizon=4)
     assert len(windows) == ds.num_steps and windows[len(windows) - 1]["done"] == 1.0
     assert compute_stats(ds)["num_steps"] == ds.num_steps
@@ -85,7 +86,7 @@ def test_resume_with_other_settings_is_refused(tmp_path):
 
 def test_ctrl_c_leaves_valid_shards_and_the_same_command_finishes(tmp_path):
     out = tmp_path / "demos"
-    cmd = [sys.executable, "-m", "agent.cli", "collect", "--episodes", "60", "--out", str(out), "--workers", "2"] + FAST
+    cmd = [sys.executable, "-m", "agent.cli", "collect", "--episodes", "30", "--out", str(out), "--workers", "2"] + FAST
     proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60
     while time.time() < deadline and not (shard_path(out, 0).exists() and shard_path(out, 0).stat().st_size > 50_000):
@@ -95,11 +96,11 @@ def test_ctrl_c_leaves_valid_shards_and_the_same_command_finishes(tmp_path):
     assert proc.returncode == 130, stderr
     assert "interrupted" in stdout
     partial = DemoDataset(out)
-    assert 0 < len(partial) < 60 and partial.incomplete == []
+    assert 0 < len(partial) < 30 and partial.incomplete == []
     assert read_meta(out)["runs"][-1]["interrupted"] is True
     partial.close()
-    summary = collect(tasks="touch,pick", episodes=60, out=out, workers=2, image_size=32, progress=False)
-    assert summary["skipped"] == len(partial) and summary["stored"] == 60 - len(summary["missing"])
+    summary = collect(tasks="touch,pick", episodes=30, out=out, workers=2, image_size=32, progress=False)
+    assert summary["skipped"] == len(partial) and summary["stored"] == 30 - len(summary["missing"])
 
 
 def test_write_video_round_trip_and_errors(tmp_path):

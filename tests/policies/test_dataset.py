@@ -290,3 +290,23 @@ def test_hard_crash_loses_only_the_episode_in_flight(tmp_path):
     with open_writer(path) as w:
         w.write(make_episode(2))
     assert len(DemoDataset(tmp_path)) == 3
+
+
+def test_windows_in_dataloader_workers_read_from_disk(tmp_path):
+    torch = pytest.importorskip("torch")
+    write(tmp_path, 0, [make_episode(i, steps=5) for i in range(3)])
+    ds = WindowDataset(tmp_path, history=2, horizon=3, in_memory=False)
+    ds[0]  # the parent has open handles before the workers fork
+    loader = torch.utils.data.DataLoader(ds, batch_size=5, num_workers=2)
+    steps = torch.cat([b["step"] for b in loader])
+    assert steps.tolist() == [t for _ in range(3) for t in range(5)]
+
+
+def test_importing_the_dataset_pulls_no_simulator_agent_or_torch():
+    code = (
+        "import sys, policies.data; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('sim', 'agent', 'ros', 'pybullet', 'rclpy', 'torch')]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout

@@ -3,8 +3,6 @@
 import itertools
 import os
 import tempfile
-import threading
-import time
 
 import pytest
 
@@ -12,9 +10,8 @@ import pytest
 os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
 os.environ.setdefault("ROS_LOG_DIR", tempfile.mkdtemp(prefix="heron_ros_log_"))
 
-rclpy = pytest.importorskip("rclpy", reason="ROS 2 wheels not installed: pip install -e '.[ros]'")
+import rclpy  # noqa: E402  (pip install -e ".[ros]")
 from rclpy.context import Context  # noqa: E402
-from rclpy.executors import MultiThreadedExecutor  # noqa: E402
 
 _domains = itertools.count()
 
@@ -42,34 +39,3 @@ def ros_context():
         yield ctx
     finally:
         rclpy.shutdown(context=ctx)
-
-
-class Spinner:
-    """Spins nodes on a MultiThreadedExecutor in a background thread for the test's duration."""
-
-    def __init__(self, ctx, *nodes, threads=4):
-        self.executor = MultiThreadedExecutor(num_threads=threads, context=ctx)
-        for n in nodes:
-            self.executor.add_node(n)
-        self.thread = threading.Thread(target=self._spin, daemon=True)
-        self.thread.start()
-
-    def _spin(self):
-        try:
-            self.executor.spin()
-        except Exception:  # noqa: BLE001 - shutdown races end the thread
-            pass
-
-    def close(self):
-        self.executor.shutdown(timeout_sec=2.0)
-        self.thread.join(timeout=2.0)
-
-
-def wait_for(pred, timeout=5.0, interval=0.01, what="condition"):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")

@@ -1,0 +1,169 @@
+"""Closed-loop benchmark of the two nodes as separate processes: success, steps and image -> command
+latency, printed as JSON. The graph stays on this machine (localhost discovery, its own domain).
+
+    python -m ros.bench --policy default --trigger sensors --task pick --episodes 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from ros import topics
+
+BIN = Path(sys.executable).parent
+
+
+def local_env(domain_id: int, log_dir: str) -> dict:
+    env = dict(os.environ)
+    env.update(ROS_AUTOMATIC_DISCOVERY_RANGE="LOCALHOST", ROS_DOMAIN_ID=str(domain_id), ROS_LOG_DIR=log_dir)
+    return env
+
+
+@contextmanager
+def node_processes(env: dict, sim_params: dict, policy_params: dict, log_dir: Path):
+    """Start heron-sim-node and heron-policy-node with ``-p key:=value`` params; stop them on exit."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    procs, logs = [], []
+    try:
+        for exe, params in (("heron-sim-node", sim_params), ("heron-policy-node", policy_params)):
+            args = [a for k, v in params.items() for a in ("-p", f"{k}:={_ros_value(v)}")]
+            log = open(log_dir / f"{exe}.log", "w")
+            logs.append(log)
+            procs.append(subprocess.Popen([str(BIN / exe), "--ros-args", *args], env=env, stdout=log,
+                                          stderr=subprocess.STDOUT, start_new_session=True))
+        yield procs
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGINT)
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+        for log in logs:
+            log.close()
+
+
+def _ros_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return repr(float(v))
+    return str(v)
+
+
+class Operator:
+    """A node that sends tasks and instructions and records the two status topics."""
+
+    def __init__(self, context):
+        from rclpy.executors import SingleThreadedExecutor
+        from rclpy.node import Node
+        from rclpy.qos import QoSProfile
+        from std_msgs.msg import String
+
+        self.String = String
+        self.node = Node("heron_operator", context=context)
+        r = QoSProfile(depth=10)
+        self.task_pub = self.node.create_publisher(String, topics.TASK, r)
+        self.instruction_pub = self.node.create_publisher(String, topics.INSTRUCTION, r)
+        self.task_status: list[dict] = []
+        self.status: list[dict] = []
+        self.node.create_subscription(String, topics.TASK_STATUS, lambda m: self.task_status.append(json.loads(m.data)), r)
+        self.node.create_subscription(String, topics.STATUS, lambda m: self.status.append(json.loads(m.data)), r)
+        self.executor = SingleThreadedExecutor(context=context)
+        self.executor.add_node(self.node)
+        self._thread = threading.Thread(target=self._spin, daemon=True)
+        self._thread.start()
+
+    def _spin(self):
+        try:
+            self.executor.spin()
+        except Exception:  # noqa: BLE001 - ends with the context
+            pass
+
+    def wait(self, pred, timeout: float, what: str):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            v = pred()
+            if v:
+                return v
+            time.sleep(0.01)
+        raise TimeoutError(f"timed out after {timeout:g} s waiting for {what}")
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        self.wait(lambda: self.task_status and self.status and self.status[-1]["state"] == "active", timeout, "both nodes up")
+
+    def run_task(self, task: dict, timeout: float = 60.0) -> dict:
+        """Send ``task``; once the sim has reset, send its instruction; return the final task status."""
+        self.task_pub.publish(self.String(data=json.dumps(task)))
+        st = self.wait(lambda: self.task_status and self.task_status[-1]["steps"] == 0 and self.task_status[-1]["state"] != "done"
+                       and (task.get("args") is None or self.task_status[-1]["args"] == task["args"]) and self.task_status[-1],
+                       10.0, "the task reset")
+        self.instruction_pub.publish(self.String(data=st["instruction"]))
+        return self.wait(lambda: self.task_status[-1]["state"] == "done" and self.task_status[-1], timeout, "the episode to end")
+
+    def close(self) -> None:
+        self.executor.shutdown(timeout_sec=2.0)
+        self.node.destroy_node()
+
+
+def run_bench(policy: str, trigger: str, task: str, episodes: int, domain_id: int, runtime: str = "onnx", publish_expert: bool = False) -> dict:
+    import rclpy
+    from rclpy.context import Context
+
+    log_dir = Path(tempfile.mkdtemp(prefix="heron_ros_bench_"))
+    env = local_env(domain_id, str(log_dir / "ros_log"))
+    os.environ.update(ROS_AUTOMATIC_DISCOVERY_RANGE="LOCALHOST", ROS_LOG_DIR=env["ROS_LOG_DIR"])
+    sim_params = {"task": task, "publish_expert": publish_expert or policy == "expert"}
+    pol_params = {"policy": policy, "runtime": runtime, "control_trigger": trigger}
+    results = []
+    with node_processes(env, sim_params, pol_params, log_dir):
+        ctx = Context()
+        rclpy.init(context=ctx, domain_id=domain_id)
+        op = Operator(ctx)
+        try:
+            op.wait_ready()
+            for seed in range(episodes):
+                final = op.run_task({"task": task, "seed": seed})
+                results.append({"seed": seed, "success": final["success"], "steps": final["steps"], "max_steps": final["max_steps"],
+                                "instruction": final["instruction"]})
+            status = op.status[-1]
+        finally:
+            op.close()
+            rclpy.shutdown(context=ctx)
+    return {
+        "policy": policy, "runtime": runtime, "trigger": trigger, "task": task, "episodes": episodes,
+        "success_rate": sum(r["success"] for r in results) / max(1, len(results)),
+        "image_to_cmd_ms": status["image_to_cmd_ms"], "step_latency_ms": status["step_latency_ms"],
+        "inference_ms": status["inference_ms"], "missed_deadlines": status["missed_deadlines"],
+        "episodes_detail": results, "logs": str(log_dir),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m ros.bench", description=__doc__.splitlines()[0])
+    ap.add_argument("--policy", default="default", help="default | a policy folder | random | hold | expert")
+    ap.add_argument("--runtime", default="onnx", choices=("onnx", "torch"))
+    ap.add_argument("--trigger", default="sensors", choices=("timer", "sensors"))
+    ap.add_argument("--task", default="pick")
+    ap.add_argument("--episodes", type=int, default=3)
+    ap.add_argument("--domain-id", type=int, default=61)
+    a = ap.parse_args(argv)
+    print(json.dumps(run_bench(a.policy, a.trigger, a.task, a.episodes, a.domain_id, a.runtime), indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

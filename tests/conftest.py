@@ -1,0 +1,55 @@
+"""Shared fixtures: network-safe ROS settings, a small synthetic dataset, a tiny trained policy."""
+
+from __future__ import annotations
+
+import os
+
+# ROS 2 network safety for every test: discovery stays on this machine, in this suite's own domain.
+os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
+os.environ.setdefault("ROS_DOMAIN_ID", "57")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+INSTRUCTIONS = ["pick up the red block", "push the blue block left", "touch the green block"]
+
+
+def write_synthetic_demos(path, episodes: int = 6, steps: int = 12, size: int = 64, seed: int = 0):
+    from policies.data import Episode, open_writer, shard_path
+
+    rng = np.random.default_rng(seed)
+    with open_writer(shard_path(path, 0)) as w:
+        for i in range(episodes):
+            w.write(Episode(
+                rgb_front=rng.integers(0, 255, (steps, size, size, 3), dtype=np.uint8),
+                rgb_wrist=rng.integers(0, 255, (steps, size, size, 3), dtype=np.uint8),
+                proprio=rng.normal(size=(steps, 22)).astype(np.float32),
+                actions=rng.uniform(-1, 1, (steps, 5)).astype(np.float32),
+                instruction=INSTRUCTIONS[i % len(INSTRUCTIONS)], task="pick", index=i, seed=i))
+    return path
+
+
+@pytest.fixture(scope="session")
+def synthetic_demos(tmp_path_factory):
+    return write_synthetic_demos(tmp_path_factory.mktemp("demos") / "demos")
+
+
+@pytest.fixture(scope="session")
+def tiny_policy(tmp_path_factory, synthetic_demos):
+    """A tiny policy trained for a few steps on synthetic data: a real saved folder."""
+    from policies.training.config import load_train_config
+    from policies.training.trainer import Trainer
+
+    out = tmp_path_factory.mktemp("run")
+    cfg = load_train_config("configs/train/tiny.yaml", [f"data={synthetic_demos}", f"out={out}", "steps=8"])
+    Trainer(cfg, progress=False).fit()
+    return out / "final"
+
+
+@pytest.fixture(scope="session")
+def tiny_onnx(tmp_path_factory, tiny_policy):
+    from policies.export import export_policy
+
+    out = tmp_path_factory.mktemp("onnx")
+    export_policy(tiny_policy, out)
+    return out

@@ -1,0 +1,67 @@
+"""Training: losses fall, checkpoints resume, bad data is refused, and DDP ranks end identical."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from policies.data import DatasetError
+from policies.training.config import load_train_config
+from policies.training.trainer import Trainer
+from policies.configtools import ConfigError
+from tests.conftest import write_synthetic_demos
+
+
+def _cfg(data, out, *extra):
+    return load_train_config("configs/train/tiny.yaml", [f"data={data}", f"out={out}", *extra])
+
+
+def test_training_reduces_loss_and_writes_a_policy_folder(tmp_path, synthetic_demos):
+    summary = Trainer(_cfg(synthetic_demos, tmp_path, "steps=40", "log_every=5", "augment.shift=0",
+                           "augment.color_jitter=0"), progress=False).fit()
+    history = json.loads((tmp_path / "history.json").read_text())
+    losses = [h["loss"] for h in history if "loss" in h]
+    assert losses[-1] < losses[0]
+    for name in ("config.json", "model.safetensors", "stats.json", "train_config.json"):
+        assert (tmp_path / "final" / name).is_file()
+    assert summary["steps"] == 40
+    assert (tmp_path / "tb").is_dir()
+
+
+def test_resume_continues_from_the_checkpoint(tmp_path, synthetic_demos):
+    Trainer(_cfg(synthetic_demos, tmp_path, "steps=10", "checkpoint_every=10"), progress=False).fit()
+    summary = Trainer(_cfg(synthetic_demos, tmp_path, "steps=14", "log_every=2"), progress=False).fit()
+    assert summary["steps"] == 14
+    history = json.loads((tmp_path / "history.json").read_text())
+    assert min(h["step"] for h in history if "loss" in h) > 10  # the second run started at step 10
+
+
+def test_dataset_shape_mismatch_is_named(tmp_path):
+    data = write_synthetic_demos(tmp_path / "d96", episodes=2, size=96)
+    with pytest.raises(DatasetError, match="image_size=64"):
+        Trainer(_cfg(data, tmp_path / "run"), progress=False).fit()
+
+
+def test_bad_training_config(tmp_path):
+    with pytest.raises(ConfigError, match="batch_size"):
+        load_train_config("configs/train/tiny.yaml", ["batch_size=0"])
+    with pytest.raises(ConfigError, match="lr"):
+        load_train_config("configs/train/tiny.yaml", ["lr=fast"])
+    with pytest.raises(ConfigError, match="unknown key"):
+        load_train_config("configs/train/tiny.yaml", ["optimiser=sgd"])
+
+
+def test_ddp_two_cpu_processes_end_with_identical_weights(tmp_path, synthetic_demos):
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", "29557",
+           "-m", "agent.cli", "train", "--config", "configs/train/tiny.yaml", f"data={synthetic_demos}",
+           f"out={tmp_path}", "steps=6", "--no-progress"]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    digests = [(tmp_path / f"weights_rank{r}.sha256").read_text() for r in (0, 1)]
+    assert digests[0] == digests[1]
+    assert len(digests[0]) == 64

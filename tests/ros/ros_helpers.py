@@ -1,0 +1,40 @@
+"""Helpers for the ROS 2 tests (imported by conftest and the test files)."""
+
+import threading
+import time
+
+from rclpy.executors import MultiThreadedExecutor
+
+
+class Spinner:
+    """Spins nodes on a MultiThreadedExecutor in a background thread for the test's duration."""
+
+    def __init__(self, ctx, *nodes, threads=4):
+        self.nodes = nodes
+        self.executor = MultiThreadedExecutor(num_threads=threads, context=ctx)
+        for n in nodes:
+            self.executor.add_node(n)
+        self.thread = threading.Thread(target=self._spin, daemon=True)
+        self.thread.start()
+
+    def _spin(self):
+        try:
+            self.executor.spin()
+        except Exception:  # noqa: BLE001 - shutdown races end the thread
+            pass
+
+    def close(self):
+        for n in list(self.executor.get_nodes()):
+            self.executor.remove_node(n)
+        self.executor.shutdown(timeout_sec=2.0)
+        self.thread.join(timeout=2.0)
+
+
+def wait_for(pred, timeout=5.0, interval=0.01, what="condition"):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
