@@ -220,6 +220,9 @@ class Trainer:
                     rec = {"step": step, "loss": float(loss.detach()), **parts, "lr": sched.get_last_lr()[0], "samples_per_s": rate,
                            "elapsed_s": time.time() - t0}
                     history.append(rec)
+                    if not self.progress and self.rank == 0:
+                        log.info("step %d/%d loss %.4f (action %.4f, done %.4f) %.0f samples/s", step, cfg.steps,
+                                 rec["loss"], parts["action"], parts["done"], rate)
                     if writer:
                         for k, v in rec.items():
                             if k != "step":

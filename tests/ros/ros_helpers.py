@@ -24,9 +24,7 @@ class Spinner:
             pass
 
     def close(self):
-        for n in list(self.executor.get_nodes()):
-            self.executor.remove_node(n)
-        self.executor.shutdown(timeout_sec=2.0)
+        self.executor.shutdown(timeout_sec=5.0)
         self.thread.join(timeout=2.0)
 
 
