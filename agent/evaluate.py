@@ -18,7 +18,14 @@ from typing import Any, Callable
 
 from agent.evaluation.runner import SIMPLE_NAMES, EpisodeRunner, WorkerConfig, run_specs
 from agent.evaluation.stats import aggregate
-from agent.evaluation.suites import Suite, check_task_names, load_instructions_file, load_suite, plan_episodes
+from agent.evaluation.suites import (
+    Suite,
+    check_task_names,
+    load_instructions_file,
+    load_suite,
+    narrow,
+    plan_episodes,
+)
 
 RUNTIMES = ("torch", "onnx")
 
@@ -63,17 +70,9 @@ def evaluate(
     names = known_tasks()
     if tasks:
         check_task_names(list(tasks), names, "--tasks: ")
+    suite_obj = _resolve_suite(suite, tasks, instructions_file, names)
     if instructions_file is not None:
-        entries = load_instructions_file(instructions_file, names)
-        base = suite if isinstance(suite, Suite) else load_suite(suite) if str(suite) in ("seen", "heldout") else None
-        suite_obj = Suite(name=f"file:{Path(instructions_file).name}", split=base.split if base else "train", entries=entries)
-        if tasks:
-            from agent.evaluation.suites import narrow
-
-            suite_obj = narrow(suite_obj, list(tasks))
         episodes = len(suite_obj.entries)
-    else:
-        suite_obj = suite if isinstance(suite, Suite) else load_suite(suite, list(tasks) if tasks else None)
     if shuffle_instructions and suite_obj.type == "chains":
         raise ValueError("--shuffle-instructions applies to single-instruction suites, not chains")
     specs = plan_episodes(suite_obj, episodes, seed, names, shuffle_instructions)
@@ -103,13 +102,28 @@ def evaluate(
         # the headline, for callers that want one number (training callbacks): success + interval
         "overall": {"success": aggregates["overall"]["rate"], **aggregates["overall"]},
         "episodes": records,
-        "wall_s": round(time.perf_counter() - t0, 3),
     }
+    wall = time.perf_counter() - t0
+    result["wall_s"] = round(wall, 3)
+    result["episodes_per_min"] = round(60 * len(records) / wall, 2)
     if json_path:
         from agent.evaluation.report import write_reports
 
         write_reports(result, json_path)
     return result
+
+
+def _resolve_suite(suite, tasks, instructions_file, names: list[str]) -> Suite:
+    """The suite object; an instructions file replaces the suite and keeps only its split."""
+    if instructions_file is None:
+        return suite if isinstance(suite, Suite) else load_suite(suite, list(tasks) if tasks else None)
+    base = suite if isinstance(suite, Suite) else load_suite(suite)
+    if base.type != "tasks":
+        raise ValueError(f"--instructions-file lists single instructions; it cannot run as the {base.type} suite "
+                         f"{base.name!r} (use --suite seen or heldout to choose the template split)")
+    out = Suite(name=f"file:{Path(instructions_file).name}", split=base.split,
+                entries=load_instructions_file(instructions_file, names))
+    return narrow(out, list(tasks)) if tasks else out
 
 
 def _check_args(policy: Any, episodes: int, workers: int, runtime: str, videos: int) -> None:
@@ -138,9 +152,14 @@ def _check_policy(policy: str, runtime: str, workers: int) -> None:
     try:
         folder = resolve_policy_dir(policy)
     except FileNotFoundError:
+        if policy == "default":
+            raise FileNotFoundError(
+                "policy 'default': no default policy is installed (policies/default/ is empty); "
+                "train one (heron train) and pass its folder, or use oracle / random"
+            ) from None
         raise FileNotFoundError(
             f"policy {policy!r}: no such policy folder; give a folder with config.json (or an ONNX export "
-            f"with spec.json), 'default', or one of {', '.join(SIMPLE_NAMES)}"
+            f"with spec.json), default, or one of {', '.join(SIMPLE_NAMES)}"
         ) from None
     if runtime == "onnx" and workers > 1:
         onnx_dir_for(folder)

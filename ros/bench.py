@@ -84,13 +84,15 @@ class Operator:
         self.node.create_subscription(String, topics.STATUS, lambda m: self.status.append(json.loads(m.data)), r)
         self.executor = SingleThreadedExecutor(context=context)
         self.executor.add_node(self.node)
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._spin, daemon=True)
         self._thread.start()
 
     def _spin(self):
         try:
-            self.executor.spin()
-        except Exception:  # noqa: BLE001 - ends with the context
+            while not self._stop.is_set():
+                self.executor.spin_once(timeout_sec=0.02)
+        except Exception:  # noqa: BLE001 - a context shut down under us ends the loop
             pass
 
     def wait(self, pred, timeout: float, what: str):
@@ -115,6 +117,8 @@ class Operator:
         return self.wait(lambda: self.task_status[-1]["state"] == "done" and self.task_status[-1], timeout, "the episode to end")
 
     def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5.0)
         self.executor.shutdown(timeout_sec=2.0)
         self.node.destroy_node()
 

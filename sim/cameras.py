@@ -2,7 +2,9 @@
 
 View and projection matrices are computed here in NumPy (OpenGL convention, column-major, as
 PyBullet's ``getCameraImage`` expects). Rendering uses the CPU TinyRenderer without shadows or a
-segmentation mask, which is what makes ~100+ control steps/s with two cameras possible.
+segmentation mask. The table top is not drawn by the renderer (a screen-filling triangle costs
+more than everything else together): pixels where nothing was drawn are filled with the table's
+shaded color, and, for depth, with the distance to the table plane.
 """
 
 from __future__ import annotations
@@ -66,15 +68,65 @@ def wrist_view(hand_pos: np.ndarray, hand_rot: np.ndarray) -> list[float]:
     return look_at(hand_pos + hand_rot @ WRIST_EYE, hand_pos + hand_rot @ WRIST_TARGET, hand_rot @ WRIST_UP)
 
 
-def render(p, client: int, size: int, view, proj, depth: bool = False):
-    """RGB uint8 (size, size, 3) and, if asked, linear depth in metres float32 (size, size)."""
+def render(p, client: int, size: int, view, proj, depth: bool = False, background=None, plane_z: float = 0.0):
+    """RGB uint8 (size, size, 3) and, if asked, linear depth in metres float32 (size, size).
+
+    ``background`` (RGB) fills undrawn pixels: the table plane at height ``plane_z``.
+    """
     _, _, rgba, zbuf, _ = p.getCameraImage(
         size, size, view, proj, shadow=0, renderer=p.ER_TINY_RENDERER,
         flags=p.ER_NO_SEGMENTATION_MASK, physicsClientId=client,
     )
     rgb = np.asarray(rgba, dtype=np.uint8).reshape(size, size, 4)[:, :, :3].copy()
+    z = np.asarray(zbuf, dtype=np.float32).reshape(size, size)
+    empty = z >= 1.0 - 1e-7
+    if background is not None:
+        rgb[empty] = background
     if not depth:
         return rgb, None
-    z = np.asarray(zbuf, dtype=np.float32).reshape(size, size)
     lin = (FAR * NEAR / (FAR - (FAR - NEAR) * z)).astype(np.float32)
+    if background is not None:
+        lin[empty] = plane_depth(tuple(view), tuple(proj), size, plane_z)[empty]
     return rgb, lin
+
+
+_PLANE_DEPTH: dict = {}
+
+
+def plane_depth(view: tuple, proj: tuple, size: int, plane_z: float) -> np.ndarray:
+    """Eye-space depth (m) of the plane z = plane_z at every pixel (FAR where the ray misses it)."""
+    key = (view, proj, size, plane_z)
+    if key in _PLANE_DEPTH:
+        return _PLANE_DEPTH[key]
+    V = np.array(view).reshape(4, 4).T
+    P = np.array(proj).reshape(4, 4).T
+    rot, trans = V[:3, :3], V[:3, 3]
+    eye = -rot.T @ trans
+    centers = (np.arange(size) + 0.5) / size * 2 - 1
+    x_ndc, y_ndc = np.meshgrid(centers, -centers)
+    d_eye = np.stack([x_ndc / P[0, 0], y_ndc / P[1, 1], -np.ones_like(x_ndc)], -1)
+    d_world = d_eye @ rot  # rows: rot.T @ d
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (plane_z - eye[2]) / d_world[..., 2]
+    depth = np.where((t > 0) & np.isfinite(t), t, FAR).clip(NEAR, FAR).astype(np.float32)
+    if len(_PLANE_DEPTH) > 16:
+        _PLANE_DEPTH.clear()
+    _PLANE_DEPTH[key] = depth
+    return depth
+
+
+_SHADED: dict = {}
+
+
+def shaded_color(p, client: int, rgba) -> np.ndarray:
+    """The RGB the renderer gives an upward-facing surface of color ``rgba`` (measured once)."""
+    key = tuple(rgba)
+    if key not in _SHADED:
+        kw = {"physicsClientId": client}
+        vis = p.createVisualShape(p.GEOM_BOX, halfExtents=[1, 1, 0.01], rgbaColor=rgba, **kw)
+        body = p.createMultiBody(0, -1, vis, (0, 0, -50), **kw)
+        view = look_at((0, 0, -48), (0, 0, -50), (1, 0, 0))
+        rgb, _ = render(p, client, 8, view, perspective(30.0))
+        p.removeBody(body, **kw)
+        _SHADED[key] = rgb[4, 4].copy()
+    return _SHADED[key]

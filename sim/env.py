@@ -10,7 +10,6 @@ max step sizes and executed through IK with the gripper pointing down. Action ("
 
 from __future__ import annotations
 
-import math
 import string
 from dataclasses import dataclass
 
@@ -80,7 +79,10 @@ class TabletopEnv(gym.Env):
 
         self._p = p
         self._cid = p.connect(p.GUI if cfg.gui else p.DIRECT)
+        # measured before the first build: _build's resetSimulation clears the probe body's traces
+        self._table_rgb = cameras.shaded_color(p, self._cid, O.RGBA["table"])
         self.scene = self._build()
+        self._fresh = True  # the first reset can use the world built here
         self._subtasks: list[Subtask] = []
         self.task = None
         self.instruction = ""
@@ -92,7 +94,6 @@ class TabletopEnv(gym.Env):
         self._target_pos = START_EE.copy()
         self._target_yaw = 0.0
         self._joint_target = self._prev_joint_target = np.zeros(7)
-        self._closed = False
 
     # -- properties read by tasks, experts and the control loop --------------------------------
     @property
@@ -128,7 +129,9 @@ class TabletopEnv(gym.Env):
         self.split = split
         # A fresh world every episode (~12 ms): restoreState leaves solver warm-start state behind,
         # which would make an episode depend on the ones before it.
-        self.scene = self._build()
+        if not self._fresh:
+            self.scene = self._build()
+        self._fresh = False
         zones = []
         for sub in subtasks:
             if sub.args is not None:
@@ -171,7 +174,7 @@ class TabletopEnv(gym.Env):
         if self.render_mode != "rgb_array":
             return None
         size = self.config.render_size
-        rgb, _ = cameras.render(self._p, self._cid, size, cameras.FRONT_VIEW, cameras.FRONT_PROJ)
+        rgb, _ = cameras.render(self._p, self._cid, size, cameras.FRONT_VIEW, cameras.FRONT_PROJ, background=self._table_rgb)
         return rgb
 
     def _build(self):
@@ -182,7 +185,7 @@ class TabletopEnv(gym.Env):
         p.setGravity(0, 0, -9.81, **kw)
         p.setTimeStep(1.0 / PHYSICS_HZ, **kw)
         p.setPhysicsEngineParameter(deterministicOverlappingPairs=1, **kw)
-        return Scene(p, self._cid)
+        return Scene(p, self._cid, draw_table=self.config.gui)
 
     def close(self):
         if getattr(self, "_cid", None) is not None:
@@ -335,10 +338,11 @@ class TabletopEnv(gym.Env):
         q, dq, opening = robot.joint_state()
         ee, quat = robot.ee_pose()
         proprio = np.concatenate([q, dq, [opening], ee, quat]).astype(np.float32)
-        front, depth = cameras.render(p, cid, cfg.image_size, cameras.FRONT_VIEW, cameras.FRONT_PROJ, cfg.depth)
+        bg = self._table_rgb
+        front, depth = cameras.render(p, cid, cfg.image_size, cameras.FRONT_VIEW, cameras.FRONT_PROJ, cfg.depth, bg, O.TABLE_Z)
         hand_pos, hand_quat = robot.link_pose(HAND_LINK)
         rot = np.array(p.getMatrixFromQuaternion(hand_quat, physicsClientId=cid)).reshape(3, 3)
-        wrist, _ = cameras.render(p, cid, cfg.image_size, cameras.wrist_view(hand_pos, rot), cameras.WRIST_PROJ)
+        wrist, _ = cameras.render(p, cid, cfg.image_size, cameras.wrist_view(hand_pos, rot), cameras.WRIST_PROJ, background=bg)
         obs = {
             spaces.RGB_FRONT: front,
             spaces.RGB_WRIST: wrist,

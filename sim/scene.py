@@ -33,10 +33,10 @@ class Layout:
 
 
 class Scene:
-    def __init__(self, p, client: int):
+    def __init__(self, p, client: int, draw_table: bool = False):
         self.p, self.cid = p, client
         kw = {"physicsClientId": client}
-        self._build_table(kw)
+        self._build_table(kw, draw_table)
         self.robot = Panda(p, client)
         half = O.BLOCK_SIZE / 2
         self.blocks: dict[str, int] = {}
@@ -61,11 +61,15 @@ class Scene:
         self.distractors = {"purple cylinder": cyl, "orange sphere": sph}
         self.layout_state: Layout | None = None
 
-    def _build_table(self, kw) -> None:
+    def _build_table(self, kw, draw: bool) -> None:
+        """The table collides everywhere; it is drawn only if ``draw`` (the cameras paint it in)."""
         p = self.p
         half = (0.75, 0.8, 0.025)
         col = p.createCollisionShape(p.GEOM_BOX, halfExtents=half, **kw)
-        vis = p.createVisualShape(p.GEOM_BOX, halfExtents=half, rgbaColor=O.RGBA["table"], **kw)
+        if draw:
+            vis = p.createVisualShape(p.GEOM_BOX, halfExtents=half, rgbaColor=O.RGBA["table"], **kw)
+        else:  # a speck out of sight: with no visual at all, PyBullet would draw the collision box
+            vis = p.createVisualShape(p.GEOM_BOX, halfExtents=[1e-3] * 3, visualFramePosition=(0, 0, -0.5), **kw)
         self.table = p.createMultiBody(0, col, vis, (0.45, 0, O.TABLE_Z - half[2]), **kw)
         p.changeDynamics(self.table, -1, lateralFriction=0.6, **kw)
 

@@ -74,7 +74,8 @@ def bar_chart(result: dict[str, Any], path: str | Path) -> Path:
     fig, ax = plt.subplots(figsize=(max(4.0, 0.9 * len(groups) + 1.5), 3.6), dpi=120)
     ax.bar(range(len(groups)), rates, yerr=[low, high], capsize=4, color=colors)
     for i, g in enumerate(groups):
-        ax.text(i, 0.02, f"n={g[1]['n']}", ha="center", va="bottom", fontsize=7, color="white")
+        ax.text(i, 0.02, f"n={g[1]['n']}", ha="center", va="bottom", fontsize=7,
+                color="white" if rates[i] > 0.08 else "#333333")
     ax.set_xticks(range(len(groups)), names, rotation=30, ha="right")
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("success rate (Wilson 95% CI)")

@@ -49,6 +49,7 @@ class EpisodeRunner:
     def __init__(self, cfg: WorkerConfig | None = None):
         self._backends: dict[tuple, Any] = {}
         self._policy = None
+        self.video_indices: frozenset[int] = frozenset()  # episodes to record as mp4
         self.configure(cfg or WorkerConfig(policy="oracle"))
 
     def configure(self, cfg: WorkerConfig) -> None:
@@ -86,7 +87,6 @@ class EpisodeRunner:
 
     # -- running ----------------------------------------------------------------------------
     def run(self, spec: EpisodeSpec) -> dict[str, Any]:
-        from agent.interfaces import TaskSpec
         from agent.loop import ControlLoop, LoopConfig, run_episode
 
         backend = self.backend(spec.split)
@@ -95,19 +95,7 @@ class EpisodeRunner:
         record: dict[str, Any] = {
             "index": spec.index, "family": spec.family, "seed": spec.seed, "split": spec.split, "line": spec.line,
         }
-        if spec.chain_length:
-            chain = sample_chain(backend, spec)
-            task = TaskSpec(task=chain[0]["task"], args=chain[0]["args"], seed=spec.seed)
-            backend.chain = chain
-            record["chain"] = True
-            record["subtasks"] = chain
-        else:
-            task = TaskSpec(task=spec.task, args=spec.args, instruction=spec.instruction, seed=spec.seed)
-            if spec.shuffle_instruction:
-                donor = self._donor(backend, spec)
-                record["shuffled"] = True
-                record["donor"] = donor
-                task = TaskSpec(task=spec.task, args=donor["for_args"], instruction=donor["instruction"], seed=spec.seed)
+        task = self._task_for(spec, backend, record)
         loop = ControlLoop(policy, LoopConfig.from_dict(self.cfg.loop) if self.cfg.loop else None)
         subtask = {"index": 0, "instructions": []}
 
@@ -120,7 +108,7 @@ class EpisodeRunner:
                 loop.set_instruction(info["instruction"])
             return None
 
-        want_video = spec.index in (self._video_indices or ())
+        want_video = spec.index in self.video_indices
         try:
             res = run_episode(policy, backend, task, video=want_video, loop=loop,
                               on_step=on_step if spec.chain_length else None)
@@ -147,10 +135,27 @@ class EpisodeRunner:
             record["video"] = self._write_video(spec, res.frames)
         return record
 
-    _video_indices: frozenset[int] | None = None
+    def _task_for(self, spec: EpisodeSpec, backend, record: dict[str, Any]):
+        """The TaskSpec to reset to; chains go to the backend, shuffles pick a donor instruction."""
+        from agent.interfaces import TaskSpec
+
+        if spec.chain_length:
+            chain = sample_chain(backend, spec)
+            backend.chain = chain
+            record.update(chain=True, subtasks=chain)
+            return TaskSpec(task=chain[0]["task"], args=chain[0]["args"], seed=spec.seed)
+        if spec.shuffle_instruction:
+            donor = self._donor(backend, spec)
+            record.update(shuffled=True, donor=donor)
+            return TaskSpec(task=spec.task, args=donor["for_args"], instruction=donor["instruction"], seed=spec.seed)
+        return TaskSpec(task=spec.task, args=spec.args, instruction=spec.instruction, seed=spec.seed)
 
     def _donor(self, backend, spec: EpisodeSpec) -> dict[str, Any]:
-        """An instruction from another scene whose (task, args) differ from this episode's."""
+        """An instruction from another scene that names another block than this episode's task.
+
+        Another block, not just another task: "place the red block" on a "pick red" episode would
+        still lift red, and a grounded policy would pass by accident. Families take turns.
+        """
         from agent.interfaces import TaskSpec
 
         backend.reset(seed=spec.seed, task=TaskSpec(task=spec.task, args=spec.args, seed=spec.seed))
@@ -163,10 +168,12 @@ class EpisodeRunner:
             seed = DONOR_SEED_OFFSET + spec.seed * 64 + attempt
             backend.reset(seed=seed, task=TaskSpec(task=fam, seed=seed))
             info = dict(backend.info)
-            if (info["task"], info.get("args")) != (spec.task, own_args):
+            donor_args = info.get("args") or {}
+            own_blocks = {own_args.get("object"), own_args.get("base")} - {None}
+            if donor_args.get("object") not in own_blocks and (info["task"], donor_args) != (spec.task, own_args):
                 return {"task": info["task"], "args": info.get("args"), "instruction": info["instruction"],
                         "seed": seed, "own_instruction": own.get("instruction"), "for_args": own_args}
-        raise RuntimeError(f"no instruction for another task/object found for episode {spec.index} ({spec.task})")
+        raise RuntimeError(f"no instruction naming another block found for episode {spec.index} ({spec.task})")
 
     def _write_video(self, spec: EpisodeSpec, frames: list[np.ndarray]) -> str | None:
         if not self.cfg.video_dir:
@@ -271,7 +278,7 @@ def _init_worker(cfg: WorkerConfig, video_indices: frozenset[int]) -> None:
         except ImportError:
             pass
     _RUNNER = EpisodeRunner(cfg)
-    _RUNNER._video_indices = video_indices
+    _RUNNER.video_indices = video_indices
 
 
 def _run_in_worker(spec: EpisodeSpec) -> dict[str, Any]:
@@ -296,7 +303,7 @@ def run_specs(
             runner = EpisodeRunner(cfg)
         else:
             runner.configure(cfg)
-        runner._video_indices = videos
+        runner.video_indices = videos
         try:
             for spec in specs:
                 records.append(runner.run(spec))

@@ -159,7 +159,7 @@ def load_instructions_file(path: str | Path, known_tasks: list[str] | None = Non
             try:
                 item = json.loads(raw)
             except json.JSONDecodeError as exc:
-                raise ValueError(f"{where}not valid JSON ({exc.msg} at column {exc.colno})") from None
+                raise ValueError(f"{where}not valid JSON ({exc.msg} at character {exc.pos + 1})") from None
             if not isinstance(item, dict):
                 raise ValueError(f"{where}expected a JSON object, got {type(item).__name__}")
             missing = [k for k in required if k not in item]

@@ -37,7 +37,10 @@ PUSH_R = 0.76
 
 def push_feasible(scene, color: str, direction: str) -> bool:
     d = DIRECTION_VECTORS[direction]
-    b = scene.block_pos(color)[:2]
+    pos = scene.block_pos(color)
+    if pos[2] > O.TABLE_Z + HALF + 0.01:  # stacked, in the tray or in the hand: nothing to push
+        return False
+    b = pos[:2]
     start, end = b - d * 0.065, b + d * (DISTANCE + 0.03)
     if not (PUSH_X[0] <= end[0] <= PUSH_X[1] and np.linalg.norm(end) <= PUSH_R and abs(end[1]) <= 0.36):
         return False

@@ -3,7 +3,6 @@ import itertools
 import numpy as np
 import pytest
 
-import sim
 from sim.tasks import ARG_VALUES, TASKS, fill_template, parse_instruction, sample_instruction
 
 
