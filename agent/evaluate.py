@@ -71,6 +71,7 @@ def evaluate(
     if tasks:
         check_task_names(list(tasks), names, "--tasks: ")
     suite_obj = _resolve_suite(suite, tasks, instructions_file, names)
+    _check_entry_args(suite_obj, names)
     if instructions_file is not None:
         episodes = len(suite_obj.entries)
     if shuffle_instructions and suite_obj.type == "chains":
@@ -124,6 +125,20 @@ def _resolve_suite(suite, tasks, instructions_file, names: list[str]) -> Suite:
     out = Suite(name=f"file:{Path(instructions_file).name}", split=base.split,
                 entries=load_instructions_file(instructions_file, names))
     return narrow(out, list(tasks)) if tasks else out
+
+
+def _check_entry_args(suite: Suite, names: list[str]) -> None:
+    """Arguments the task would refuse fail now, naming the entry (or file line), not mid-run."""
+    from sim.tasks import TASKS
+
+    for i, e in enumerate(suite.entries):
+        where = f"line {e.line}" if e.line else f"entry {i}"
+        check_task_names([e.task], names, f"suite {suite.name!r} {where}: ")
+        if e.args is not None:
+            try:
+                TASKS.get(e.task).validate_args(e.args)
+            except ValueError as exc:
+                raise ValueError(f"suite {suite.name!r} {where}: {exc}") from None
 
 
 def _check_args(policy: Any, episodes: int, workers: int, runtime: str, videos: int) -> None:

@@ -25,6 +25,7 @@ class VisionConfig:
     hidden_size: int = 128  # vit
     num_layers: int = 2  # vit
     film: bool = True  # language FiLM after every stage (resnet/convnext): early grounding
+    pool: int | None = None  # conv towers: average-pool the final feature map to pool x pool tokens
     frozen: bool = False
 
     def __post_init__(self):

@@ -76,6 +76,8 @@ class VisionTower(nn.Module):
             h = stage(h)
             if self.film is not None:
                 h = self.film[i](h, cond)
+        if self.cfg.pool:
+            h = nn.functional.adaptive_avg_pool2d(h, self.cfg.pool)
         return h.flatten(2).transpose(1, 2)  # (N, h*w, C)
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:

@@ -62,6 +62,7 @@ class PolicyNode(LifecycleNode):
         self._latest: dict[str, tuple] = {}  # sensor -> (value, receive time, preprocess s)
         self._errors: dict[str, str] = {}  # sensor -> last bad-input message (cleared by a good one)
         self._pending_instruction: str | None = None
+        self._reset_requested = False
         self._instruction_error: str | None = None
         self._expert_action: np.ndarray | None = None
         self._expert_time: float | None = None
@@ -321,15 +322,20 @@ class PolicyNode(LifecycleNode):
             latest, errors = dict(self._latest), dict(self._errors)
             pending, self._pending_instruction = self._pending_instruction, None
             instr_error = self._instruction_error
-        if getattr(self, "_reset_requested", False):
+        if self._reset_requested:
             self._reset_requested = False
             loop.reset()
+        reason = None
         if pending is not None:
-            loop.set_instruction(pending)
-            self.stopped = False
+            try:
+                loop.set_instruction(pending)
+                self.stopped = False
+            except Exception as exc:  # noqa: BLE001 - e.g. the tokenizer refuses it: hold, keep running
+                loop.instruction = None
+                reason = f"policy_error: set_instruction({pending!r}) failed: {type(exc).__name__}: {exc}"
         elif instr_error is not None and loop.instruction is not None:
             loop.instruction = None  # a rejected instruction ends the current one
-        reason = self._hold_reason(latest, errors, instr_error, now)
+        reason = reason or self._hold_reason(latest, errors, instr_error, now)
         step: LoopStep | None = None
         if reason is None:
             obs = {

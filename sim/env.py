@@ -247,10 +247,10 @@ class TabletopEnv(gym.Env):
                 subs.append(self._subtask_from(item["task"], item.get("args"), item.get("instruction")))
             return subs, split
         task = options.get("task") or self.config.task
+        if task is None and options.get("args") is not None:
+            raise ValueError("reset option 'args' needs a 'task' on the multi-task env (heron/Tabletop-v0)")
         if task is None:
             task = TASKS.names()[int(self.np_random.integers(len(TASKS)))]
-        elif options.get("task") is None and options.get("args") is not None and self.config.task is None:
-            raise ValueError("reset option 'args' needs a 'task' on the multi-task env")
         return [self._subtask_from(task, options.get("args"), options.get("instruction"))], split
 
     def _start_subtask(self, index: int, keep_steps: bool = False) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-import time
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -204,11 +204,9 @@ def _latency(timing: dict) -> dict[str, float]:
 
 def _seed_everything(seed: int) -> None:
     np.random.seed(seed % 2**32)
-    try:
-        import torch  # only if a policy already loaded it
-    except ImportError:
-        return
-    torch.manual_seed(seed)
+    torch = sys.modules.get("torch")  # only if a policy already loaded it: never import it here
+    if torch is not None:
+        torch.manual_seed(seed)
 
 
 def write_video(path: Path, frames: list[np.ndarray], fps: int) -> None:
@@ -219,36 +217,9 @@ def write_video(path: Path, frames: list[np.ndarray], fps: int) -> None:
 
 # -- building blocks the sim / runtime engineers own ------------------------------------------
 def make_backend(split: str, image_size: int | None, control_hz: float | None):
-    """A ``SimBackend`` on a fresh env whose resets also carry the split and, if set, a chain."""
-    import sim
-    from agent.backends.sim_backend import SimBackend
+    from agent.evaluation.backend import make_suite_backend
 
-    class SuiteBackend(SimBackend):
-        """Adds what ``TaskSpec`` cannot say: the template split, args left to the task, chains."""
-
-        chain: list[dict] | None = None
-
-        def reset(self, *, seed: int | None = None, task=None):
-            options: dict[str, Any] = {"split": split}
-            if self.chain is not None:
-                options["chain"] = self.chain
-            elif task is not None:
-                options.update(task=task.task, args=dict(task.args) if task.args else None)
-                if task.instruction:
-                    options["instruction"] = task.instruction
-            if seed is None and task is not None:
-                seed = task.seed
-            self._obs, info = self.env.reset(seed=seed, options=options)
-            self._reset_counters()
-            self._set_info(info)
-            return self.observe()
-
-    kwargs: dict[str, Any] = {"split": split}
-    if image_size:
-        kwargs["image_size"] = int(image_size)
-    if control_hz:
-        kwargs["control_hz"] = int(control_hz)
-    return SuiteBackend(sim.make_env(**kwargs))
+    return make_suite_backend(split, image_size, control_hz)
 
 
 def load_named_policy(name: str, runtime: str, **kwargs):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 
 import pytest
 
@@ -11,7 +10,6 @@ from agent.evaluation.report import markdown_table, write_reports
 from agent.evaluation.stats import aggregate, chain_metrics, wilson_interval
 from agent.evaluation.suites import (
     Suite,
-    SuiteEntry,
     load_instructions_file,
     load_suite,
     plan_episodes,
@@ -414,6 +412,10 @@ def test_bad_inputs_are_clear_errors(tmp_path):
     lines.write_text('{"task": "touch", "args": {"object": "red"}, "instruction": "tap red", "seed": 0}\n')
     with pytest.raises(ValueError, match="cannot run as the chains suite"):
         evaluate("oracle", "chains", instructions_file=lines)
+    lines.write_text('{"task": "touch", "args": {"object": "red"}, "instruction": "tap red", "seed": 0}\n'
+                     '{"task": "push", "args": {"object": "red"}, "instruction": "push red", "seed": 0}\n')
+    with pytest.raises(ValueError, match="line 2: push takes args.*direction"):
+        evaluate("oracle", "seen", instructions_file=lines)
 
 
 def test_cli_prints_table_and_writes_json(tmp_path, capsys):

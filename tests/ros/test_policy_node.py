@@ -229,3 +229,18 @@ def test_joint_trajectory_command_type(rig):
     assert moved[0] == pytest.approx(0.4 * 0.025, abs=2e-3)  # EXPERT dx = 0.4 of a 2.5 cm step
     assert msg.points[0].positions[7] == 0.0  # gripper closes (EXPERT gripper = 1)
     assert msg.points[0].time_from_start.nanosec == 100_000_000
+
+
+def test_policy_exception_holds_and_node_survives(rig):
+    node, h = rig
+    start(h)
+    good = node.loop.policy._expert
+
+    def boom():
+        raise RuntimeError("model blew up")
+
+    node.loop.policy._expert = boom
+    wait_for(lambda: h.holding("policy_error"), what="a hold on a policy exception")
+    assert "model blew up" in h.statuses[-1]["last_error"]
+    node.loop.policy._expert = good
+    wait_for(h.moving, what="recovery after the policy works again")

@@ -55,3 +55,8 @@ def test_zone_missing_from_scene_on_set_task(env):
     missing = next(c for c in sim.ZONE_COLORS if c not in env.scene.zones)
     with pytest.raises(ValueError, match=f"no {missing} zone"):
         env.set_task("zone", {"object": "red", "zone": missing})
+
+
+def test_args_without_task_on_multitask_env(env):
+    with pytest.raises(ValueError, match="needs a 'task'"):
+        env.reset(seed=0, options={"args": {"object": "red"}})
