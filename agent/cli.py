@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         text = module.HELP.replace("%", "%%")  # argparse %-formats help strings
-        p = sub.add_parser(name, help=text, description=text)
+        p = sub.add_parser(name, help=text, description=module.HELP)
         module.add_arguments(p)
         p.set_defaults(_run=module.run)
     return parser

@@ -31,7 +31,7 @@ def _direction_vectors() -> dict[str, np.ndarray]:
 
 DIRECTION_VECTORS = _direction_vectors()
 # Where pushed blocks may end up (the arm's comfortable reach).
-PUSH_X = (0.30, 0.74)
+PUSH_X = (0.34, 0.74)
 PUSH_R = 0.76
 
 
