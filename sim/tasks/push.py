@@ -35,22 +35,28 @@ PUSH_X = (0.34, 0.74)
 PUSH_R = 0.76
 
 
-def push_feasible(scene, color: str, direction: str) -> bool:
+def push_clearance(scene, color: str, direction: str) -> float:
+    """Free space (m) around the push corridor; -inf if the push would leave the reachable area."""
     d = DIRECTION_VECTORS[direction]
     pos = scene.block_pos(color)
     if pos[2] > O.TABLE_Z + HALF + 0.01:  # stacked, in the tray or in the hand: nothing to push
-        return False
+        return -math.inf
     b = pos[:2]
     start, end = b - d * 0.065, b + d * (DISTANCE + 0.03)
     if not (PUSH_X[0] <= end[0] <= PUSH_X[1] and np.linalg.norm(end) <= PUSH_R and abs(end[1]) <= 0.36):
-        return False
+        return -math.inf
     if start[0] < 0.28:
-        return False
+        return -math.inf
+    clearance = math.inf
     for centre, radius in scene.obstacles(exclude=color):
         t = np.clip(np.dot(centre - start, end - start) / np.dot(end - start, end - start), 0, 1)
-        if np.linalg.norm(start + t * (end - start) - centre) < radius + 0.035:
-            return False
-    return True
+        clearance = min(clearance, float(np.linalg.norm(start + t * (end - start) - centre)) - radius)
+    return clearance
+
+
+def push_feasible(scene, color: str, direction: str) -> bool:
+    """The block can be pushed 13 cm that way within reach, with nothing in the corridor."""
+    return push_clearance(scene, color, direction) >= 0.035
 
 
 @register_task("push")
@@ -73,9 +79,14 @@ class Push(Task):
     @classmethod
     def sample_args(cls, scene, rng):
         pairs = [(c, d) for c in O.BLOCK_COLORS for d in O.DIRECTIONS]
-        feasible = [pd for pd in pairs if push_feasible(scene, *pd)]
-        choices = feasible or pairs
-        color, direction = choices[int(rng.integers(len(choices)))]
+        clearance = [push_clearance(scene, *pd) for pd in pairs]
+        feasible = [pd for pd, c in zip(pairs, clearance) if c >= 0.035]
+        if feasible:
+            color, direction = feasible[int(rng.integers(len(feasible)))]
+        elif max(clearance) > -math.inf:  # crowded table: the roomiest corridor in reach
+            color, direction = pairs[int(np.argmax(clearance))]
+        else:
+            color, direction = pairs[int(rng.integers(len(pairs)))]
         return {"object": color, "direction": direction}
 
     def begin(self, env) -> None:
