@@ -19,12 +19,17 @@ Action = np.ndarray
 
 @dataclass
 class TaskSpec:
-    """Names a task so any tool can set it up: ``TaskSpec("stack", {"object": "red", "base": "blue"})``."""
+    """Names a task so any tool can set it up: ``TaskSpec("stack", {"object": "red", "base": "blue"})``.
+
+    ``task`` None: the backend samples a task (the instruction, if given, is still what the policy hears).
+    """
 
     task: str
     args: dict[str, str] = field(default_factory=dict)
     instruction: str | None = None  # None: the task's own template fills it in
     seed: int | None = None
+    split: str | None = None  # instruction templates: "train" or "heldout" (None: the backend's own)
+    chain: list[dict] | None = None  # CALVIN-style: [{"task", "args"[, "instruction"]}, ...] issued in turn
 
 
 @dataclass

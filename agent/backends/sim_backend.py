@@ -71,13 +71,16 @@ class SimBackend:
     def reset(self, *, seed: int | None = None, task: TaskSpec | None = None) -> Observation:
         options = None
         if task is not None:
-            if getattr(task, "chain", None):  # a list of {"task", "args", "instruction"} subtasks
-                options = {"chain": list(task.chain)}
-            else:
+            options = {}
+            if task.chain:
+                options["chain"] = [dict(sub) for sub in task.chain]
+            elif task.task is not None:
                 # Empty args: the task samples them from the scene.
-                options = {"task": task.task, "args": dict(task.args) if task.args else None}
-                if task.instruction:
-                    options["instruction"] = task.instruction
+                options.update(task=task.task, args=dict(task.args) if task.args else None)
+            if task.instruction and not task.chain:
+                options["instruction"] = task.instruction
+            if task.split:
+                options["split"] = task.split
             if seed is None:
                 seed = task.seed
         self._obs, info = self.env.reset(seed=seed, options=options)

@@ -109,11 +109,8 @@ class EpisodeRunner:
             return None
 
         want_video = spec.index in self.video_indices
-        try:
-            res = run_episode(policy, backend, task, video=want_video, loop=loop,
-                              on_step=on_step if spec.chain_length else None)
-        finally:
-            backend.chain = None
+        res = run_episode(policy, backend, task, video=want_video, loop=loop,
+                          on_step=on_step if spec.chain_length else None)
         info = dict(getattr(backend, "info", {}) or {})
         record.update({
             "task": info.get("task", spec.task),
@@ -141,9 +138,8 @@ class EpisodeRunner:
 
         if spec.chain_length:
             chain = sample_chain(backend, spec)
-            backend.chain = chain
             record.update(chain=True, subtasks=chain)
-            return TaskSpec(task=chain[0]["task"], args=chain[0]["args"], seed=spec.seed)
+            return TaskSpec(task=chain[0]["task"], args=chain[0]["args"], seed=spec.seed, chain=chain)
         if spec.shuffle_instruction:
             donor = self._donor(backend, spec)
             record.update(shuffled=True, donor=donor)
@@ -217,9 +213,17 @@ def write_video(path: Path, frames: list[np.ndarray], fps: int) -> None:
 
 # -- building blocks the sim / runtime engineers own ------------------------------------------
 def make_backend(split: str, image_size: int | None, control_hz: float | None):
-    from agent.evaluation.backend import make_suite_backend
+    """A fresh simulator (its own PyBullet connection) whose instructions come from ``split``."""
+    import sim  # PyBullet: only when a backend is built
 
-    return make_suite_backend(split, image_size, control_hz)
+    from agent.backends.sim_backend import SimBackend
+
+    kwargs: dict[str, Any] = {"split": split}
+    if image_size:
+        kwargs["image_size"] = int(image_size)
+    if control_hz:
+        kwargs["control_hz"] = int(control_hz)
+    return SimBackend(sim.make_env(**kwargs))
 
 
 def load_named_policy(name: str, runtime: str, **kwargs):
