@@ -28,6 +28,7 @@ from agent.evaluation.suites import (
 )
 
 RUNTIMES = ("torch", "onnx")
+EVAL_SEED = 1_000_000  # evaluation scenes: disjoint from the seeds `heron collect` uses by default (0, 1, 2, ...)
 
 
 def known_tasks() -> list[str]:
@@ -43,7 +44,7 @@ def evaluate(
     episodes: int = 20,
     workers: int = 1,
     *,
-    seed: int = 0,
+    seed: int = EVAL_SEED,
     tasks: list[str] | None = None,
     instructions_file: str | Path | None = None,
     shuffle_instructions: bool = False,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from agent.evaluate import EVAL_SEED
+
 HELP = "evaluate a policy in the simulator: success per task family with 95% intervals"
 
 
@@ -17,7 +19,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help='JSON lines {"task", "args", "instruction", "seed"}: one episode each (replaces --episodes)')
     p.add_argument("--episodes", type=int, default=20, help="number of episodes (families take turns)")
     p.add_argument("--workers", type=int, default=1, help="worker processes, each with its own simulator and policy")
-    p.add_argument("--seed", type=int, default=0, help="episode i uses seed SEED + i")
+    p.add_argument("--seed", type=int, default=EVAL_SEED,
+                   help=f"episode i uses seed SEED + i (default {EVAL_SEED}: scenes disjoint from `heron collect`'s default seeds)")
     p.add_argument("--tasks", type=lambda s: [t.strip() for t in s.split(",") if t.strip()],
                    help="comma-separated task families to keep, e.g. pick,place")
     p.add_argument("--shuffle-instructions", action="store_true",
