@@ -15,7 +15,7 @@ import numpy as np
 
 from agent.chunking import ActionChunker, ChunkingConfig
 from agent.interfaces import Backend, Observation, Policy, TaskSpec
-from agent.safety import STALE_OBSERVATION, SafetyConfig, SafetyFilter
+from agent.safety import POLICY_ERROR, STALE_OBSERVATION, SafetyConfig, SafetyFilter
 from agent.timing import LatencyStats, RateKeeper
 from policies.schema import CAMERAS, INSTRUCTION, PROPRIO, TIMESTAMP
 
@@ -103,10 +103,14 @@ class ControlLoop:
             self.stats.end_step()
             return self.hold(f"{STALE_OBSERVATION}: age {age:.3f} s > {self.config.safety.stale_timeout_s:.3f} s")
         inferred = False
-        with self.stats.stage("inference"):
-            if self.chunker.needs_inference():
-                self.chunker.add(self.policy.act(obs))
-                inferred = True
+        try:
+            with self.stats.stage("inference"):
+                if self.chunker.needs_inference():
+                    self.chunker.add(self.policy.act(obs))
+                    inferred = True
+        except Exception as exc:  # noqa: BLE001 - a robot holds on a bad input or a failing policy, never crashes
+            self.stats.end_step()
+            return self.hold(f"{POLICY_ERROR}: {type(exc).__name__}: {exc}")
         with self.stats.stage("postprocess"):
             raw = self.chunker.next()
             res = self.safety(raw, obs.get(PROPRIO), age)

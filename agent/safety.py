@@ -22,6 +22,7 @@ WORKSPACE = "workspace"
 NONFINITE_ACTION = "nonfinite_action"
 BAD_PROPRIO = "bad_proprio"
 STALE_OBSERVATION = "stale_observation"
+POLICY_ERROR = "policy_error"  # the policy raised (e.g. an observation of the wrong shape): hold
 HOLD_EVENTS = (NONFINITE_ACTION, BAD_PROPRIO, STALE_OBSERVATION)
 
 _EE = slice(*PROPRIO_LAYOUT["ee_pos"])

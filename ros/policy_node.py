@@ -34,7 +34,7 @@ from trajectory_msgs.msg import JointTrajectory
 
 from agent.chunking import ChunkingConfig
 from agent.loop import ControlLoop, LoopConfig, LoopStep
-from agent.safety import SafetyConfig
+from agent.safety import POLICY_ERROR, SafetyConfig
 from agent.timing import percentiles_ms
 from policies.schema import INSTRUCTION, PROPRIO, RGB_FRONT, RGB_WRIST, TIMESTAMP
 from ros import conversions as cv
@@ -346,11 +346,9 @@ class PolicyNode(LifecycleNode):
                 TIMESTAMP: min(latest[s][1] for s in SENSORS),
             }
             loop.stats.add("preprocess", sum(latest[s][2] for s in SENSORS))
-            try:
-                step = loop.step(obs, now=now)
-            except Exception as exc:  # noqa: BLE001 - a failing policy must not kill the node
-                loop.stats.end_step()
-                reason = f"policy_error: {type(exc).__name__}: {exc}"
+            step = loop.step(obs, now=now)  # a failing policy holds inside the loop
+            if step.events and step.events[0].startswith(POLICY_ERROR):
+                reason = step.events[0]
         if step is None:
             step = loop.hold(reason)
         self.holding = reason if reason else (step.events[0] if step.events and not step.inferred else None)

@@ -168,3 +168,33 @@ def test_simple_policy_registry():
     assert r.chunk.shape == (3, 5) and np.all(np.abs(r.chunk) <= 1)
     with pytest.raises(KeyError, match="Did you mean 'random'"):
         make_simple_policy("randm")
+
+
+def test_a_policy_that_raises_is_held_not_crashed():
+    """A bad observation (or any policy failure) holds the robot and reports it; the loop goes on."""
+
+    class Fragile:
+        def __init__(self):
+            self.calls = 0
+
+        def reset(self):
+            pass
+
+        def set_instruction(self, text):
+            pass
+
+        def act(self, obs):
+            self.calls += 1
+            if self.calls == 1:
+                raise ValueError("rgb_front: shape (10, 10, 3), expected (96, 96, 3)")
+            return StepOutput(action=np.full(5, 0.5, np.float32))
+
+    loop = ControlLoop(Fragile())
+    loop.set_instruction("pick up the red block")
+    obs = {"proprio": np.zeros(22, np.float32)}
+    held = loop.step(obs)
+    assert not held.inferred and np.allclose(held.action[:4], 0)
+    assert held.events[0].startswith("policy_error: ValueError: rgb_front")
+    assert loop.event_counts["policy_error"] == 1
+    moving = loop.step(obs)
+    assert moving.inferred and moving.action[0] > 0
