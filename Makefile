@@ -8,7 +8,7 @@ TORCH ?= torch==2.13.0
 export ROS_AUTOMATIC_DISCOVERY_RANGE := LOCALHOST
 export ROS_DOMAIN_ID ?= 42
 
-.PHONY: demo test venv venv-dev bench clean
+.PHONY: demo test venv venv-dev bench default-model clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -38,6 +38,14 @@ bench: $(VENV)/.installed
 	$(BIN)/heron bench sim
 	$(BIN)/heron bench latency
 	$(BIN)/heron bench loop
+
+# How the shipped default (policies/default) is made: data, training, copy. About 75 min on 2 CPU cores.
+default-model: $(VENV)/.installed
+	$(BIN)/heron collect --tasks all --episodes 3000 --out data/demos --workers 2 --seed 0
+	$(BIN)/heron train --config configs/train/small.yaml
+	rm -rf policies/default && mkdir -p policies/default
+	cp runs/small/final/config.json runs/small/final/model.safetensors runs/small/final/stats.json \
+	   runs/small/final/train_config.json policies/default/
 
 clean:
 	rm -rf $(VENV) .cache outputs

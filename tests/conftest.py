@@ -7,6 +7,8 @@ import os
 # ROS 2 network safety for every test: discovery stays on this machine, in this suite's own domain.
 os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
 os.environ.setdefault("ROS_DOMAIN_ID", "57")
+# One ONNX export cache for the whole run (child processes such as ROS nodes inherit it).
+os.environ.setdefault("HERON_CACHE", os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".cache", "heron-test"))
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
