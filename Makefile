@@ -8,7 +8,7 @@ TORCH ?= torch==2.13.0
 export ROS_AUTOMATIC_DISCOVERY_RANGE := LOCALHOST
 export ROS_DOMAIN_ID ?= 42
 
-.PHONY: demo test venv venv-dev bench default-model clean
+.PHONY: demo test venv venv-dev bench default-model model-card clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -46,6 +46,14 @@ default-model: $(VENV)/.installed
 	rm -rf policies/default && mkdir -p policies/default
 	cp runs/small/final/config.json runs/small/final/model.safetensors runs/small/final/stats.json \
 	   runs/small/final/train_config.json policies/default/
+
+# The model card's tables (README): evaluation scenes use seeds from 1,000,000 on, disjoint from the data's.
+EVAL := $(BIN)/heron eval --policy default --runtime onnx --workers 2
+model-card: $(VENV)/.installed
+	$(EVAL) --suite seen --episodes 120 --json outputs/eval/seen.json
+	$(EVAL) --suite heldout --episodes 120 --json outputs/eval/heldout.json
+	$(EVAL) --suite seen --episodes 60 --shuffle-instructions --json outputs/eval/shuffled.json
+	$(EVAL) --suite chains --episodes 30 --json outputs/eval/chains.json
 
 clean:
 	rm -rf $(VENV) .cache outputs
