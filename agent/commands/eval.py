@@ -25,7 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="comma-separated task families to keep, e.g. pick,place")
     p.add_argument("--shuffle-instructions", action="store_true",
                    help="language ablation: give each episode an instruction of another task/object")
-    p.add_argument("--runtime", choices=("torch", "onnx"), default="torch", help="policy runtime")
+    p.add_argument("--runtime", choices=("torch", "onnx"), default="onnx", help="policy runtime (default onnx)")
     p.add_argument("--video-dir", help="write mp4 videos of the first --videos episodes of each family here")
     p.add_argument("--videos", type=int, default=1, help="videos per family (with --video-dir)")
     p.add_argument("--json", dest="json_path", metavar="OUT.json",
