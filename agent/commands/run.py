@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 
-from agent.commands._common import T_START, add_policy_arguments, load_from_args, resolve_task, rss_mb
+from agent.commands._common import add_policy_arguments, load_from_args, resolve_task, rss_mb, seconds_since_process_start
 
 HELP = "run the policy on one natural-language instruction in the simulator"
 
@@ -44,7 +43,7 @@ def run(args) -> int:
 
     def on_step(i, obs, step, info):
         if not first_action:
-            first_action.append(time.perf_counter() - T_START)
+            first_action.append(seconds_since_process_start())
         if i % 10 == 0 or info.get("success"):
             print(f"  step {i + 1:3d}  done={step.done:.2f}  success={bool(info.get('success'))}", flush=True)
         return None
@@ -62,7 +61,7 @@ def run(args) -> int:
         "latency_ms": {k[:-3]: v for k, v in result.timing["stages"]["total"].items() if k in ("p50_ms", "p95_ms", "p99_ms")},
         "stages_ms": {name: v["p50_ms"] for name, v in result.timing["stages"].items()},
         "missed_deadlines": result.timing.get("missed_deadlines"),
-        "time_to_first_action_s": round(first_action[0], 2) if first_action else None,
+        "time_to_first_action_s": round(first_action[0], 2) if first_action else None,  # from process start
         "max_rss_mb": round(rss_mb(), 1), "safety_events": result.safety_events,
     }
     if args.video and result.frames:
