@@ -1,0 +1,49 @@
+"""Demonstration datasets: the on-disk format (owned here, since training reads it) and its readers.
+
+Write:  ``with open_writer(shard_path(out, 0)) as w: w.write(Episode(...))``
+Read:   ``DemoDataset(dir)`` (episodes), ``WindowDataset(dir, history, horizon)`` (training samples),
+        ``compute_stats(dataset)`` (normalization).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+
+from policies.data.dataset import DemoDataset
+from policies.data.episode import FORMAT_NAME, FORMAT_VERSION, Episode, episode_key
+from policies.data.errors import DatasetError
+from policies.data.meta import META_FILE, library_versions, read_meta, write_meta
+from policies.data.stats import compute_stats
+from policies.data.storage import EpisodeInfo, find_shards, open_reader, open_writer, register_storage, shard_path
+from policies.data.windows import WindowDataset, hold_action
+
+
+def heron_version() -> str:
+    try:
+        return importlib.metadata.version("heron")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+__all__ = [
+    "DatasetError",
+    "DemoDataset",
+    "Episode",
+    "EpisodeInfo",
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "META_FILE",
+    "WindowDataset",
+    "compute_stats",
+    "episode_key",
+    "find_shards",
+    "heron_version",
+    "hold_action",
+    "library_versions",
+    "open_reader",
+    "open_writer",
+    "read_meta",
+    "register_storage",
+    "shard_path",
+    "write_meta",
+]

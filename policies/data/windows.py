@@ -1,0 +1,142 @@
+"""``WindowDataset``: training samples (observation history + action chunk) from a ``DemoDataset``.
+
+One sample per (episode, step t). Keys and shapes (K = history, H = horizon; oldest frame first, the
+current frame t last):
+    rgb_front uint8 (K, H_img, W_img, 3), rgb_wrist uint8 (K, h, w, 3), proprio float32 (K, 22)
+    history_mask bool (K,)   False where the start was padded by repeating frame 0
+    actions float32 (H, 5)   labels for steps t .. t+H-1
+    action_mask bool (H,)    False past the end, where the hold action (zeros, final gripper) pads
+    done float32 ()          1.0 on the last ``done_steps`` steps of a successful episode
+    instruction str, task str, episode int64 (collection index), step int64
+Torch-free: a torch ``DataLoader`` batches it as is.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Sequence
+
+import numpy as np
+
+from policies import schema
+from policies.data.dataset import DemoDataset
+from policies.data.episode import IMAGE_KEYS
+from policies.data.errors import DatasetError
+
+DEFAULT_MEMORY_LIMIT_MB = 4096
+
+
+def hold_action(last_action: np.ndarray) -> np.ndarray:
+    """The padding action past an episode's end: no motion, gripper as it was last commanded."""
+    hold = np.zeros(schema.ACTION_DIM, np.float32)
+    hold[-1] = last_action[-1]
+    return hold
+
+
+class WindowDataset:
+    """Windows over every step of the chosen episodes; see the module docstring for the sample layout.
+
+    in_memory: True loads every episode into RAM, False reads from the shards per sample, None loads
+    when the arrays fit in ``memory_limit_mb``. ``episodes`` picks positions in the ``DemoDataset``
+    (e.g. a validation split); default all.
+    """
+
+    def __init__(
+        self,
+        dataset: DemoDataset | str | os.PathLike,
+        history: int = 1,
+        horizon: int = 8,
+        *,
+        done_steps: int = 2,
+        in_memory: bool | None = None,
+        memory_limit_mb: float = DEFAULT_MEMORY_LIMIT_MB,
+        episodes: Sequence[int] | None = None,
+    ):
+        for key, value, low in (("history", history, 1), ("horizon", horizon, 1), ("done_steps", done_steps, 0)):
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
+                raise ValueError(f"{key}={value!r}: must be an integer >= {low}")
+        if in_memory not in (True, False, None):
+            raise ValueError(f"in_memory={in_memory!r}: allowed True, False, None (auto)")
+        self.dataset = dataset if isinstance(dataset, DemoDataset) else DemoDataset(dataset)
+        self.history, self.horizon, self.done_steps = int(history), int(horizon), int(done_steps)
+        n = len(self.dataset)
+        self.indices = list(range(n)) if episodes is None else [int(i) for i in episodes]
+        bad = [i for i in self.indices if not 0 <= i < n]
+        if bad:
+            raise ValueError(f"episodes: positions {bad[:5]} out of range for a dataset of {n} episodes")
+        if not self.indices:
+            raise DatasetError(f"{self.dataset.root}: no episodes to make windows from")
+        infos = [self.dataset.episodes[i] for i in self.indices]
+        for cam in IMAGE_KEYS:
+            shapes = {info.image_shapes[cam] for info in infos}
+            if len(shapes) > 1:
+                raise DatasetError(
+                    f"{self.dataset.root}: episodes have different {cam} sizes {sorted(shapes)}; "
+                    "use episodes collected with one --image-size"
+                )
+        self.lengths = np.array([info.num_steps for info in infos], np.int64)
+        self.starts = np.concatenate([[0], np.cumsum(self.lengths)[:-1]]).astype(np.int64)
+        self.nbytes = self._estimate_bytes(infos)
+        self.in_memory = self.nbytes <= memory_limit_mb * 2**20 if in_memory is None else in_memory
+        self._cache: list[dict[str, np.ndarray]] | None = None
+        if self.in_memory:
+            self._cache = [self.dataset.read(i) for i in self.indices]
+
+    @staticmethod
+    def _estimate_bytes(infos) -> int:
+        per_step = 4 * (schema.PROPRIO_DIM + schema.ACTION_DIM)
+        total = 0
+        for info in infos:
+            image = sum(int(np.prod(info.image_shapes[c])) for c in IMAGE_KEYS)
+            total += info.num_steps * (image + per_step)
+        return total
+
+    def __len__(self) -> int:
+        return int(self.lengths.sum())
+
+    def locate(self, i: int) -> tuple[int, int]:
+        """Sample i -> (position in ``self.indices``, step t)."""
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"sample {i} out of range for {len(self)} samples")
+        i = int(i) % len(self)
+        j = int(np.searchsorted(self.starts, i, side="right") - 1)
+        return j, i - int(self.starts[j])
+
+    def _slice(self, j: int, names: tuple[str, ...], start: int, stop: int) -> dict[str, np.ndarray]:
+        if self._cache is not None:
+            return {k: self._cache[j][k][start:stop] for k in names}
+        return self.dataset.read(self.indices[j], names, start, stop)
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        j, t = self.locate(i)
+        info = self.dataset.episodes[self.indices[j]]
+        T, K, H = int(self.lengths[j]), self.history, self.horizon
+        first = max(0, t - K + 1)
+        obs = self._slice(j, (*IMAGE_KEYS, schema.PROPRIO), first, t + 1)
+        pad = K - (t + 1 - first)
+        sample: dict[str, Any] = {}
+        for k, v in obs.items():
+            sample[k] = np.concatenate([np.repeat(v[:1], pad, axis=0), v]) if pad else np.ascontiguousarray(v)
+        sample["history_mask"] = np.arange(K) >= pad
+        stop = min(T, t + H)
+        acts = self._slice(j, ("actions",), t, stop)["actions"]
+        n = stop - t
+        if n < H:
+            acts = np.concatenate([acts, np.tile(hold_action(acts[-1]), (H - n, 1))])  # n >= 1 as t < T
+        sample["actions"] = acts.astype(np.float32, copy=False)
+        sample["action_mask"] = np.arange(H) < n
+        sample["done"] = np.float32(1.0 if info.success and t >= T - self.done_steps else 0.0)
+        sample["instruction"] = info.instruction
+        sample["task"] = info.task
+        sample["episode"] = np.int64(info.index)
+        sample["step"] = np.int64(t)
+        return sample
+
+    def __repr__(self) -> str:
+        return (
+            f"WindowDataset(episodes={len(self.indices)}, samples={len(self)}, history={self.history}, "
+            f"horizon={self.horizon}, in_memory={self.in_memory}, {self.nbytes / 2**20:.1f} MiB)"
+        )
+
+
+__all__ = ["WindowDataset", "hold_action"]
