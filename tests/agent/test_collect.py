@@ -86,21 +86,22 @@ def test_resume_with_other_settings_is_refused(tmp_path):
 
 def test_ctrl_c_leaves_valid_shards_and_the_same_command_finishes(tmp_path):
     out = tmp_path / "demos"
-    cmd = [sys.executable, "-m", "agent.cli", "collect", "--episodes", "30", "--out", str(out), "--workers", "2"] + FAST
+    # Enough episodes that the interrupt always lands mid-run, even on a fast, idle machine.
+    cmd = [sys.executable, "-m", "agent.cli", "collect", "--episodes", "120", "--out", str(out), "--workers", "2"] + FAST
     proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60
-    while time.time() < deadline and not (shard_path(out, 0).exists() and shard_path(out, 0).stat().st_size > 50_000):
+    while time.time() < deadline and not (shard_path(out, 0).exists() and shard_path(out, 0).stat().st_size > 20_000):
         time.sleep(0.1)
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole process group
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
     assert "interrupted" in stdout
     partial = DemoDataset(out)
-    assert 0 < len(partial) < 30 and partial.incomplete == []
+    assert 0 < len(partial) < 120 and partial.incomplete == []
     assert read_meta(out)["runs"][-1]["interrupted"] is True
     partial.close()
-    summary = collect(tasks="touch,pick", episodes=30, out=out, workers=2, image_size=32, progress=False)
-    assert summary["skipped"] == len(partial) and summary["stored"] == 30 - len(summary["missing"])
+    summary = collect(tasks="touch,pick", episodes=120, out=out, workers=2, image_size=32, progress=False)
+    assert summary["skipped"] == len(partial) and summary["stored"] == 120 - len(summary["missing"])
 
 
 def test_write_video_round_trip_and_errors(tmp_path):
