@@ -88,6 +88,7 @@ class SimNodeConfig:
     max_yaw_step: float = 0.25
     publish_expert: bool = field(default=False, metadata={"doc": "publish the scripted expert's action on /heron/expert_action (tests, baselines)"})
     wait_for_command: bool = field(default=True, metadata={"doc": "after a task reset, step physics only once a command arrives"})
+    step_mode: str = field(default="clock", metadata={"doc": "clock: step at control_hz in wall-clock time | command: one step per command received (lock-step, for tests and evaluation)"})
 
     def __post_init__(self):
         _check(16 <= self.image_size <= 1024, "image_size", self.image_size, "16..1024")
@@ -95,6 +96,7 @@ class SimNodeConfig:
         for key in ("camera_rate_hz", "joint_state_rate_hz"):
             _check(0 <= getattr(self, key) <= 200, key, getattr(self, key), "0 (every step) or up to 200 Hz")
         _check(self.cmd_timeout_s > 0, "cmd_timeout_s", self.cmd_timeout_s, "must be > 0 s")
+        _check(self.step_mode in ("clock", "command"), "step_mode", self.step_mode, "clock or command")
 
 
 def declare(node, cls) -> None:

@@ -110,6 +110,8 @@ class SimNode(Node):
         if np.isfinite(msg.data):
             self._action[4] = float(np.clip(2.0 * msg.data - 1.0, -1.0, 1.0))
             self._command_received()
+            if self.config.step_mode == "command":  # the gripper message closes a twist + gripper pair
+                self._advance()
 
     def _on_action(self, msg: Float64MultiArray) -> None:
         a = np.asarray(msg.data, np.float32)
@@ -118,6 +120,8 @@ class SimNode(Node):
             return
         self._action = np.clip(a, -1.0, 1.0)
         self._command_received()
+        if self.config.step_mode == "command":
+            self._advance()
 
     def _command_received(self) -> None:
         self._cmd_time = time.monotonic()
@@ -125,8 +129,18 @@ class SimNode(Node):
 
     # -- physics ----------------------------------------------------------------------------------------
     def _step(self) -> None:
+        """The control-rate timer: steps physics in ``clock`` mode; in ``command`` mode it only keeps
+        the sensors streaming while nothing moves (commands step the physics there)."""
         if self.terminal or self.waiting:
             self._publish_all()  # the cameras keep streaming while nothing moves
+            return
+        if self.config.step_mode == "clock":
+            self._advance()
+        elif self._cmd_time is not None and time.monotonic() - self._cmd_time > 1.0 / self.config.control_hz:
+            self._publish_all()  # a lost sensor message must not stall a lock-step loop: send them again
+
+    def _advance(self) -> None:
+        if self.terminal:
             return
         a = self._action.copy()
         if self._cmd_time is None or time.monotonic() - self._cmd_time > self.config.cmd_timeout_s:

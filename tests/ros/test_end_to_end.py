@@ -28,7 +28,10 @@ def test_sim_and_policy_nodes_solve_a_task(ros_env, tmp_path, trigger):
         onnx_dir_for(DEFAULT_POLICY_DIR)  # export once before the node starts (its configure then takes < 1 s)
     domain = int(ros_env["ROS_DOMAIN_ID"])
     env = local_env(domain, ros_env["ROS_LOG_DIR"])
-    sim_params = {"task": TASK["task"], "publish_expert": POLICY == "expert"}
+    # sensors: the sim steps once per command (lock-step over ROS), so the outcome does not depend on
+    # how busy the machine is; timer: the sim keeps its own wall clock, as a real robot would.
+    sim_params = {"task": TASK["task"], "publish_expert": POLICY == "expert",
+                  "step_mode": "command" if trigger == "sensors" else "clock"}
     pol_params = {"policy": POLICY, "control_rate_hz": 10.0, "control_trigger": trigger}
     with node_processes(env, sim_params, pol_params, tmp_path) as procs:
         ctx = Context()
@@ -42,11 +45,12 @@ def test_sim_and_policy_nodes_solve_a_task(ros_env, tmp_path, trigger):
                               "max_steps": final["max_steps"], "image_to_cmd_ms": s["image_to_cmd_ms"],
                               "step_latency_ms": s["step_latency_ms"], "missed_deadlines": s["missed_deadlines"]}))
             assert final["args"] == TASK["args"] and 0 < final["steps"] <= final["max_steps"]
-            assert s["instruction"] == final["instruction"] and s["commands_sent"] > final["steps"] // 2
+            assert s["instruction"] == final["instruction"]
+            if trigger == "sensors":
+                assert s["commands_sent"] >= final["steps"]  # every step was commanded
             assert s["image_to_cmd_ms"]["p99"] is not None and s["missed_deadlines"] == 0
             if trigger == "sensors":
                 assert final["success"], f"task failed: {final}"
-                assert s["image_to_cmd_ms"]["p50"] < 40  # acts on arrival, not at a timer's phase
             # Bad task JSON: reported, the sim node keeps running.
             op.task_pub.publish(op.String(data="{not json"))
             op.wait(lambda: (op.task_status[-1].get("last_error") or "").startswith("bad task"), 5, "a bad-task report")
