@@ -84,24 +84,27 @@ def test_resume_with_other_settings_is_refused(tmp_path):
         collect(tasks="pick", episodes=1, out=tmp_path / "x", workers=0, progress=False)
 
 
-def test_ctrl_c_leaves_valid_shards_and_the_same_command_finishes(tmp_path):
+def test_ctrl_c_leaves_valid_shards_and_a_rerun_resumes(tmp_path):
     out = tmp_path / "demos"
-    # Enough episodes that the interrupt always lands mid-run, even on a fast, idle machine.
-    cmd = [sys.executable, "-m", "agent.cli", "collect", "--episodes", "120", "--out", str(out), "--workers", "2"] + FAST
+    # Far more episodes than can finish before the interrupt, however fast the machine is.
+    cmd = [sys.executable, "-m", "agent.cli", "collect", "--episodes", "5000", "--out", str(out), "--workers", "2"] + FAST
     proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60
     while time.time() < deadline and not (shard_path(out, 0).exists() and shard_path(out, 0).stat().st_size > 20_000):
         time.sleep(0.1)
+    time.sleep(0.5)  # a few episodes in
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole process group
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
     assert "interrupted" in stdout
     partial = DemoDataset(out)
-    assert 0 < len(partial) < 120 and partial.incomplete == []
+    assert 0 < len(partial) < 5000 and partial.incomplete == []
     assert read_meta(out)["runs"][-1]["interrupted"] is True
+    stored, top = len(partial), max(e.index for e in partial.episodes) + 1
     partial.close()
-    summary = collect(tasks="touch,pick", episodes=120, out=out, workers=2, image_size=32, progress=False)
-    assert summary["skipped"] == len(partial) and summary["stored"] == 120 - len(summary["missing"])
+    # Re-running resumes: what is stored is skipped, the gaps the two workers left and 4 more are filled.
+    summary = collect(tasks="touch,pick", episodes=top + 4, out=out, workers=2, image_size=32, progress=False)
+    assert summary["skipped"] == stored and summary["stored"] == top + 4 - len(summary["missing"])
 
 
 def test_write_video_round_trip_and_errors(tmp_path):
