@@ -88,23 +88,22 @@ def test_ctrl_c_leaves_valid_shards_and_a_rerun_resumes(tmp_path):
     out = tmp_path / "demos"
     # Far more episodes than can finish before the interrupt, however fast the machine is.
     cmd = [sys.executable, "-m", "agent.cli", "collect", "--episodes", "5000", "--out", str(out), "--workers", "2"] + FAST
-    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 60
-    while time.time() < deadline and not (shard_path(out, 0).exists() and shard_path(out, 0).stat().st_size > 20_000):
-        time.sleep(0.1)
-    time.sleep(0.5)  # a few episodes in
-    # What a terminal's Ctrl-C does: SIGINT to the whole process group. A person presses it again if
-    # nothing happens; so does this test (once in a full CI run the first one went unanswered for 60 s).
-    for _ in range(3):
-        os.killpg(proc.pid, signal.SIGINT)
+    # Output to files, not pipes: multiprocessing's resource tracker inherits the child's descriptors
+    # and can outlive it, so reading pipes to EOF may never end although the command has exited.
+    log_out, log_err = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
+    with open(log_out, "w") as fo, open(log_err, "w") as fe:
+        proc = subprocess.Popen(cmd, start_new_session=True, stdout=fo, stderr=fe, text=True)
+        deadline = time.time() + 60
+        while time.time() < deadline and not (shard_path(out, 0).exists() and shard_path(out, 0).stat().st_size > 20_000):
+            time.sleep(0.1)
+        time.sleep(0.5)  # a few episodes in
+        os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole process group
         try:
-            stdout, stderr = proc.communicate(timeout=30)
-            break
-        except subprocess.TimeoutExpired:
-            continue
-    else:
-        proc.kill()
-        stdout, stderr = proc.communicate()
+            proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    stdout, stderr = log_out.read_text(), log_err.read_text()
     assert proc.returncode == 130, stderr
     assert "interrupted" in stdout
     partial = DemoDataset(out)
