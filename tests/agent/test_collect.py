@@ -92,7 +92,10 @@ def test_ctrl_c_leaves_valid_shards_and_a_rerun_resumes(tmp_path):
     # and can outlive it, so reading pipes to EOF may never end although the command has exited.
     log_out, log_err = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
     with open(log_out, "w") as fo, open(log_err, "w") as fe:
-        proc = subprocess.Popen(cmd, start_new_session=True, stdout=fo, stderr=fe, text=True)
+        # SIGINT back to its default in the child: a shell that starts this suite in the background
+        # makes its children ignore SIGINT, and Python then installs no KeyboardInterrupt handler.
+        proc = subprocess.Popen(cmd, start_new_session=True, stdout=fo, stderr=fe, text=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         deadline = time.time() + 60
         while time.time() < deadline and not (shard_path(out, 0).exists() and shard_path(out, 0).stat().st_size > 20_000):
             time.sleep(0.1)
