@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import torch
-
 from policies.config import PolicyConfig
 from policies.configtools import ConfigError, from_dict, to_dict
 

@@ -8,15 +8,16 @@ import logging
 import os
 from pathlib import Path
 
+from policies import checkpoint  # torch-free: it imports torch only when loading weights
 from policies.registry import unknown_name_message
 
 log = logging.getLogger(__name__)
 RUNTIMES = ("onnx", "torch")
-DEFAULT_POLICY_DIR = Path(__file__).resolve().parents[2] / "policies" / "default"
+DEFAULT_POLICY_DIR = checkpoint.DEFAULT_DIR
 
 
 def resolve_policy_dir(name_or_dir) -> Path:
-    path = DEFAULT_POLICY_DIR if str(name_or_dir) == "default" else Path(name_or_dir)
+    path = checkpoint.resolve_policy_dir(name_or_dir)
     if not path.is_dir():
         raise FileNotFoundError(f"policy folder not found: {path}")
     return path
