@@ -22,6 +22,7 @@ class AugmentConfig:
 class TrainConfig:
     policy: str = "small"  # preset name or YAML path
     policy_overrides: list[str] = field(default_factory=list)
+    init_from: str | None = None  # fine-tune: start from this saved policy folder (its config, weights, stats)
     data: str = "data/demos"
     out: str = "runs/small"
     seed: int = 0
@@ -49,6 +50,8 @@ class TrainConfig:
                 raise ConfigError(f"{key}={getattr(self, key)}: must be >= 1")
         if not 0 <= self.val_fraction < 0.5:
             raise ConfigError(f"val_fraction={self.val_fraction}: allowed 0 <= v < 0.5")
+        if self.init_from is not None and self.policy_overrides:
+            raise ConfigError("init_from and policy_overrides: a fine-tune keeps the saved policy's config; drop one")
         if self.lr <= 0:
             raise ConfigError(f"lr={self.lr}: must be > 0")
 

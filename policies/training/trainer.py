@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Subset
 
-from policies.checkpoint import save_policy
+from policies.checkpoint import load_policy_model, read_stats, resolve_policy_dir, save_policy
 from policies.config import load_policy_config
 from policies.data import DatasetError, DemoDataset, WindowDataset, compute_stats
 from policies.model import HeronPolicy
@@ -91,8 +91,16 @@ class Trainer:
         torch.manual_seed(cfg.seed)
         if self.world > 1 and not torch.distributed.is_initialized():
             torch.distributed.init_process_group("gloo")
-        self.policy_cfg = load_policy_config(cfg.policy, cfg.policy_overrides)
-        self.model = HeronPolicy(self.policy_cfg)
+        init_stats = None
+        if cfg.init_from:
+            self.model = load_policy_model(cfg.init_from)
+            self.model.train()
+            self.policy_cfg = self.model.cfg
+            init_stats = read_stats(cfg.init_from)
+            log.info("fine-tuning from %s", resolve_policy_dir(cfg.init_from))
+        else:
+            self.policy_cfg = load_policy_config(cfg.policy, cfg.policy_overrides)
+            self.model = HeronPolicy(self.policy_cfg)
         demos = DemoDataset(cfg.data)
         if len(demos) == 0:
             raise DatasetError(f"{cfg.data}: the dataset has no episodes")
@@ -103,7 +111,8 @@ class Trainer:
         self.train_set = WindowDataset(demos, k, h, episodes=train_idx, in_memory=cfg.in_memory or None)
         self.val_set = WindowDataset(demos, k, h, episodes=val_idx, in_memory=cfg.in_memory or None) if val_idx else None
         check_dataset_matches(demos, self.train_set, self.model)
-        self.stats = compute_stats(self.train_set)
+        # a fine-tune keeps the normalization its weights were trained with
+        self.stats = init_stats or compute_stats(self.train_set)
         self.model.set_stats(self.stats)
         instructions = [demos[i].instruction for i in range(len(demos))]
         self.bank = LanguageBank(self.model, instructions)

@@ -40,6 +40,25 @@ def test_resume_continues_from_the_checkpoint(tmp_path, synthetic_demos):
     assert min(h["step"] for h in history if "loss" in h) > 10  # the second run started at step 10
 
 
+def test_fine_tune_starts_from_the_saved_policy(tmp_path, synthetic_demos):
+    import torch
+    from safetensors.torch import load_file
+
+    Trainer(_cfg(synthetic_demos, tmp_path / "base", "steps=6"), progress=False).fit()
+    saved = tmp_path / "base" / "final"
+    # different data statistics would be computed from a second dataset; the fine-tune keeps the saved ones
+    trainer = Trainer(_cfg(synthetic_demos, tmp_path / "ft", "steps=1", f"init_from={saved}",
+                           "policy=configs/policy/does-not-matter.yaml"), progress=False)
+    trainer._setup()
+    weights = load_file(str(saved / "model.safetensors"))
+    for name, value in trainer.model.state_dict().items():
+        if name in weights:
+            assert torch.equal(value, weights[name]), name
+    assert trainer.stats == json.loads((saved / "stats.json").read_text())
+    with pytest.raises(ConfigError, match="init_from"):
+        _cfg(synthetic_demos, tmp_path / "ft2", f"init_from={saved}", "policy_overrides=[head.chunk=4]")
+
+
 def test_dataset_shape_mismatch_is_named(tmp_path):
     data = write_synthetic_demos(tmp_path / "d96", episodes=2, size=96)
     with pytest.raises(DatasetError, match="image_size=64"):

@@ -2,6 +2,7 @@
 
 import json
 import math
+import re
 import time
 
 import numpy as np
@@ -153,12 +154,16 @@ def test_sensors_stopping_hold_within_one_period(rig):
     node, h = rig
     start(h)
     h.paused = True
-    t0 = time.monotonic()
-    wait_for(lambda: h.holding("stale_observation"), timeout=2.0, interval=0.002, what="a stale hold")
-    # stale timeout 0.3 s + one 50 ms control period, plus scheduling slack on a loaded 2-core machine
-    # (the harness, both executors and pytest share it; 50 ms of slack failed about 1 run in 5, and
-    # 150 ms about 1 in 10: holds came up to 0.58 s after the pause). Nominal: 0.35 s.
-    assert time.monotonic() - t0 <= 0.3 + 0.05 + 0.5
+    n = len(h.statuses)
+    first = wait_for(lambda: next((s for s in h.statuses[n:] if "stale_observation" in (s["holding"] or "")), None),
+                     timeout=2.0, interval=0.002, what="a stale hold")
+    wait_for(lambda: h.holding("stale_observation"), what="zero motion while the sensors are silent")
+    # The node's own measure: how old the newest message of the stale sensor was when it held. Nominal:
+    # stale timeout 0.3 s + at most one 50 ms control period. The slack covers the node's timer firing late
+    # on a loaded 2-core machine; the harness's publishing and DDS delivery are outside this measure (a
+    # wall-clock bound from the pause included them and failed about 1 run in 10 under load).
+    age = float(re.search(r"is ([0-9.]+) s old", first["holding"]).group(1))
+    assert 0.3 < age <= 0.3 + 0.05 + 0.3, first["holding"]
     h.paused = False
     wait_for(h.moving, what="recovery after the sensors resume")
 
