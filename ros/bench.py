@@ -109,10 +109,16 @@ class Operator:
 
     def run_task(self, task: dict, timeout: float = 60.0) -> dict:
         """Send ``task``; once the sim has reset, send its instruction; return the final task status."""
+        n = len(self.task_status)
         self.task_pub.publish(self.String(data=json.dumps(task)))
-        st = self.wait(lambda: self.task_status and self.task_status[-1]["steps"] == 0 and self.task_status[-1]["state"] != "done"
-                       and (task.get("args") is None or self.task_status[-1]["args"] == task["args"]) and self.task_status[-1],
-                       10.0, "the task reset")
+
+        def reset_status():
+            # any status since the request, not only the latest: the policy node's hold commands may
+            # already have stepped the new episode (command step mode) before this thread looks
+            return next((s for s in self.task_status[n:] if s["steps"] == 0 and s["state"] != "done" and s["task"] == task["task"]
+                         and (task.get("args") is None or s["args"] == task["args"])), None)
+
+        st = self.wait(reset_status, 10.0, "the task reset")
         self.instruction_pub.publish(self.String(data=st["instruction"]))
         return self.wait(lambda: self.task_status[-1]["state"] == "done" and self.task_status[-1], timeout, "the episode to end")
 

@@ -163,7 +163,7 @@ def test_sensors_stopping_hold_within_one_period(rig):
     # on a loaded 2-core machine; the harness's publishing and DDS delivery are outside this measure (a
     # wall-clock bound from the pause included them and failed about 1 run in 10 under load).
     age = float(re.search(r"is ([0-9.]+) s old", first["holding"]).group(1))
-    assert 0.3 < age <= 0.3 + 0.05 + 0.3, first["holding"]
+    assert 0.3 <= age <= 0.3 + 0.05 + 0.3, first["holding"]  # the reason prints the age to 10 ms
     h.paused = False
     wait_for(h.moving, what="recovery after the sensors resume")
 
