@@ -18,6 +18,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from agent.evaluate import EVAL_SEED
 from ros import topics
 
 BIN = Path(sys.executable).parent
@@ -129,14 +130,15 @@ class Operator:
         self.node.destroy_node()
 
 
-def run_bench(policy: str, trigger: str, task: str, episodes: int, domain_id: int, runtime: str = "onnx", publish_expert: bool = False) -> dict:
+def run_bench(policy: str, trigger: str, task: str, episodes: int, domain_id: int, runtime: str = "onnx", publish_expert: bool = False,
+              step_mode: str = "clock", seed: int = 0) -> dict:
     import rclpy
     from rclpy.context import Context
 
     log_dir = Path(tempfile.mkdtemp(prefix="heron_ros_bench_"))
     env = local_env(domain_id, str(log_dir / "ros_log"))
     os.environ.update(ROS_AUTOMATIC_DISCOVERY_RANGE="LOCALHOST", ROS_LOG_DIR=env["ROS_LOG_DIR"])
-    sim_params = {"task": task, "publish_expert": publish_expert or policy == "expert"}
+    sim_params = {"task": task, "publish_expert": publish_expert or policy == "expert", "step_mode": step_mode}
     pol_params = {"policy": policy, "runtime": runtime, "control_trigger": trigger}
     results = []
     with node_processes(env, sim_params, pol_params, log_dir):
@@ -145,16 +147,16 @@ def run_bench(policy: str, trigger: str, task: str, episodes: int, domain_id: in
         op = Operator(ctx)
         try:
             op.wait_ready()
-            for seed in range(episodes):
-                final = op.run_task({"task": task, "seed": seed})
-                results.append({"seed": seed, "success": final["success"], "steps": final["steps"], "max_steps": final["max_steps"],
+            for i in range(episodes):
+                final = op.run_task({"task": task, "seed": seed + i})
+                results.append({"seed": seed + i, "success": final["success"], "steps": final["steps"], "max_steps": final["max_steps"],
                                 "instruction": final["instruction"]})
             status = op.status[-1]
         finally:
             op.close()
             rclpy.shutdown(context=ctx)
     return {
-        "policy": policy, "runtime": runtime, "trigger": trigger, "task": task, "episodes": episodes,
+        "policy": policy, "runtime": runtime, "trigger": trigger, "step_mode": step_mode, "task": task, "episodes": episodes,
         "success_rate": sum(r["success"] for r in results) / max(1, len(results)),
         "image_to_cmd_ms": status["image_to_cmd_ms"], "step_latency_ms": status["step_latency_ms"],
         "inference_ms": status["inference_ms"], "missed_deadlines": status["missed_deadlines"],
@@ -169,9 +171,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--trigger", default="sensors", choices=("timer", "sensors"))
     ap.add_argument("--task", default="pick")
     ap.add_argument("--episodes", type=int, default=3)
+    ap.add_argument("--step-mode", default="clock", choices=("clock", "command"),
+                    help="clock: the sim steps on its own wall clock (a robot); command: one step per command (lock-step)")
+    ap.add_argument("--seed", type=int, default=EVAL_SEED, help=f"env seed of the first episode (default {EVAL_SEED}, the evaluation seeds)")
     ap.add_argument("--domain-id", type=int, default=61)
     a = ap.parse_args(argv)
-    print(json.dumps(run_bench(a.policy, a.trigger, a.task, a.episodes, a.domain_id, a.runtime), indent=1))
+    print(json.dumps(run_bench(a.policy, a.trigger, a.task, a.episodes, a.domain_id, a.runtime,
+                                step_mode=a.step_mode, seed=a.seed), indent=1))
     return 0
 
 

@@ -28,7 +28,7 @@ class PolicyNodeConfig:
     runtime: str = field(default="onnx", metadata={"doc": "onnx | torch"})
     providers: list[str] = field(default_factory=lambda: ["CPUExecutionProvider"], metadata={"doc": "ONNX Runtime execution providers, in order"})
     control_rate_hz: float = field(default=10.0, metadata={"doc": "control timer rate, 10..30 Hz"})
-    control_trigger: str = field(default="timer", metadata={"doc": "timer: act on a fixed-rate timer | sensors: act as soon as every sensor has a new message (at most ~control_rate_hz; the timer then only watches for stale input)"})
+    control_trigger: str = field(default="timer", metadata={"doc": "timer: act on a fixed-rate timer | sensors: act on each complete set of new sensor messages, or every n-th set when the sensors are n times faster than control_rate_hz (the timer then only watches for a stalled stream)"})
     action_hz: float = field(default=10.0, metadata={"doc": "the rate the policy's actions were trained at: a unit action moves max_xyz_step per 1/action_hz s"})
     front_image_topic: str = "/camera/front/image_raw"
     wrist_image_topic: str = "/camera/wrist/image_raw"

@@ -71,6 +71,11 @@ class PolicyNode(LifecycleNode):
         self._timer = None
         self._sensor_trigger = None  # guard condition: a fresh set of sensor messages (control_trigger: sensors)
         self._last_tick: float | None = None
+        # control_trigger: sensors — complete sensor sets: arrival of the last one, their mean interval
+        # (EMA) and how many arrived since the last control step
+        self._last_set: float | None = None
+        self._set_interval: float | None = None
+        self._sets_since_tick = 0
         self._active = False
         self._entities: list = []
         self.state = "unconfigured"
@@ -143,7 +148,8 @@ class PolicyNode(LifecycleNode):
     # The timer and guard condition live from configure to cleanup; activate/deactivate only start and
     # stop them (destroying them under a spinning executor races its wait set).
     def _start_timer(self) -> None:
-        self._last_tick = None
+        self._last_tick = self._last_set = self._set_interval = None
+        self._sets_since_tick = 0
         self._active = True
         if self._timer is None:
             self._timer = self.create_timer(1.0 / self.config.control_rate_hz, self._on_timer, callback_group=self._control_group)
@@ -240,17 +246,33 @@ class PolicyNode(LifecycleNode):
         self._maybe_trigger()
 
     def _maybe_trigger(self) -> None:
-        """control_trigger: sensors: wake the control step once every sensor has a message newer than
-        the last step (so cameras, joints and pose come from the same instant)."""
-        trigger, last = self._sensor_trigger, self._last_tick
+        """control_trigger: sensors: a complete set is one message from every sensor newer than the
+        previous set (cameras, joints and pose from the same instant); each set wakes the control step."""
+        trigger = self._sensor_trigger
         if trigger is None or not self._active:
             return
         with self._lock:
+            last = self._last_set
             times = [self._latest[s][1] if s in self._latest else None for s in SENSORS]
             if self.config.policy == "expert":
                 times.append(self._expert_time)
-        if all(t is not None and (last is None or t > last) for t in times):
-            trigger.trigger()
+            if not all(t is not None and (last is None or t > last) for t in times):
+                return
+            now = max(times)
+            if last is not None:
+                dt = now - last
+                self._set_interval = dt if self._set_interval is None else 0.8 * self._set_interval + 0.2 * dt
+            self._last_set = now
+            self._sets_since_tick += 1
+        trigger.trigger()
+
+    def sensor_decimation(self) -> int:
+        """Act on every n-th complete sensor set: n = sensor rate / control rate, rounded, >= 1. Sensors at
+        the control rate (a simulator stepping at it) give n = 1: every set gets its own step, however
+        jittery their arrival; 30 Hz cameras with 10 Hz control give n = 3."""
+        if self._set_interval is None or self._set_interval <= 0:
+            return 1
+        return max(1, round(1.0 / (self.config.control_rate_hz * self._set_interval)))
 
     def _on_image(self, camera: str, msg: Image) -> None:
         self._store(camera, lambda m: cv.image_to_array(m, self.image_size, self.config.resize_images), msg)
@@ -265,6 +287,7 @@ class PolicyNode(LifecycleNode):
         if len(msg.data) == 5:
             self._expert_action = np.asarray(msg.data, np.float32)
             self._expert_time = time.monotonic()
+            self._maybe_trigger()
             self._maybe_trigger()
 
     def _on_instruction(self, msg: String) -> None:
@@ -303,14 +326,17 @@ class PolicyNode(LifecycleNode):
     # -- control ----------------------------------------------------------------------------------------
     def _on_timer(self) -> None:
         period = 1.0 / self.config.control_rate_hz
-        if self.config.control_trigger == "sensors" and self._last_tick is not None:
-            if time.monotonic() - self._last_tick < period:
-                return  # sensors are driving the loop; the timer only catches a stalled stream
+        if self.config.control_trigger == "sensors" and self._last_set is not None:
+            # sensors are driving the loop; the timer only catches a stalled stream (no complete set for
+            # 2 periods), so a merely late set never gets a second step with the old observation
+            if time.monotonic() - self._last_set < 2.0 * period:
+                return
         self._tick()
 
     def _on_sensor_trigger(self) -> None:
-        # Sensors faster than the control rate: act on the first fresh set ~a period after the last step.
-        if self._last_tick is None or time.monotonic() - self._last_tick >= 0.75 / self.config.control_rate_hz:
+        with self._lock:
+            due = self._sets_since_tick >= self.sensor_decimation()
+        if due:
             self._tick()
 
     def _tick(self) -> None:
@@ -319,6 +345,7 @@ class PolicyNode(LifecycleNode):
             return
         now = self._last_tick = time.monotonic()
         with self._lock:
+            self._sets_since_tick = 0
             latest, errors = dict(self._latest), dict(self._errors)
             pending, self._pending_instruction = self._pending_instruction, None
             instr_error = self._instruction_error
