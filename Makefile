@@ -43,9 +43,11 @@ bench: $(VENV)/.installed
 default-model: $(VENV)/.installed
 	$(BIN)/heron collect --tasks all --episodes 3000 --out data/demos --workers 2 --seed 0
 	$(BIN)/heron train --config configs/train/small.yaml
+	$(BIN)/heron collect --tasks all --episodes 6000 --out data/demos --workers 2 --seed 0
+	$(BIN)/heron train --config configs/train/small_finetune.yaml
 	rm -rf policies/default && mkdir -p policies/default
-	cp runs/small/final/config.json runs/small/final/model.safetensors runs/small/final/stats.json \
-	   runs/small/final/train_config.json policies/default/
+	cp runs/small_ft/final/config.json runs/small_ft/final/model.safetensors runs/small_ft/final/stats.json \
+	   runs/small_ft/final/train_config.json policies/default/
 
 # The model card's tables (README): evaluation scenes use seeds from 1,000,000 on, disjoint from the data's.
 EVAL := $(BIN)/heron eval --policy default --runtime onnx --workers 2
