@@ -65,6 +65,7 @@ class Harness(Node):
         self.msgs = {"front": image(), "wrist": image(64, "bgr8"), "joints": joints(), "ee_pose": pose(),
                      "expert": Float64MultiArray(data=EXPERT)}
         self.paused = False
+        self.sets = 0
         self.instruction_pub = self.create_publisher(String, topics.INSTRUCTION, r)
         self.twists, self.grippers, self.statuses, self.diagnostics = [], [], [], []
         self.create_subscription(TwistStamped, topics.CMD_TWIST, self.twists.append, r)
@@ -77,6 +78,7 @@ class Harness(Node):
         if not self.paused:
             for k, pub in self.pubs.items():
                 pub.publish(self.msgs[k])
+            self.sets += 1
 
     def moving(self):
         return bool(self.twists) and self.twists[-1].twist.linear.x == pytest.approx(EXPECTED_VX, rel=1e-4)
@@ -194,14 +196,16 @@ def test_sensors_trigger_gives_every_set_its_own_step(rig):
 
 @pytest.mark.parametrize("rig", [{"control_trigger": "sensors", "control_rate_hz": 10.0}], indirect=True)
 def test_sensors_faster_than_control_are_decimated(rig):
-    node, h = rig  # the harness streams every sensor at 50 Hz: every 5th set is acted on
+    node, h = rig  # the harness streams every sensor at 50 Hz nominal (slower on a loaded machine)
     start(h)
-    n0, t0 = len(h.twists), time.monotonic()
+    n0, s0, t0 = len(h.twists), h.sets, time.monotonic()
     time.sleep(1.5)
-    rate = (len(h.twists) - n0) / (time.monotonic() - t0)
-    # 50 Hz nominal (n = 5); a loaded machine's harness timer runs slower (n = 3 or 4), the rate stays ~10 Hz
-    assert node.sensor_decimation() >= 2
-    assert 6.5 <= rate <= 13.0, rate
+    dt = time.monotonic() - t0
+    rate, set_rate = (len(h.twists) - n0) / dt, (h.sets - s0) / dt
+    n = node.sensor_decimation()
+    received = 1.0 / node._set_interval  # complete sets the node got (best-effort QoS may drop some)
+    assert set_rate > 20.0 and n >= 2 and n == max(1, round(received / 10.0)), (set_rate, received, n)
+    assert rate == pytest.approx(received / n, rel=0.35), (rate, received, n)  # ~10 Hz, not the sensor rate
 
 
 def _call(client):
