@@ -12,6 +12,7 @@ loses at most the episode in flight; readers ignore groups without ``complete`` 
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from policies.data.errors import DatasetError
 from policies.data.storage import EpisodeInfo, register_storage
 
 COMPRESSIONS = ("lzf", "gzip", "none")
+OPEN_DATASETS = 64  # dataset handles a reader keeps open (each with its chunk cache)
 
 
 def _text(value: Any) -> Any:
@@ -157,7 +159,9 @@ class Hdf5ShardReader:
             self._f.close()
             raise
         self.incomplete: list[str] = []
-        self._datasets: dict[tuple[str, str], h5py.Dataset] = {}  # path lookups dominate small reads
+        # Open dataset handles, least recently used first: path lookups dominate small reads, but every
+        # handle keeps its decompressed chunk cache (a whole episode's images), so only a few stay open.
+        self._datasets: OrderedDict[tuple[str, str], h5py.Dataset] = OrderedDict()
 
     def episodes(self) -> list[EpisodeInfo]:
         out, self.incomplete = [], []
@@ -209,12 +213,16 @@ class Hdf5ShardReader:
                 ds = self._datasets.get((key, name))
                 if ds is None:
                     ds = self._datasets[(key, name)] = self._f["episodes"][key][name]
+                    if len(self._datasets) > OPEN_DATASETS:
+                        self._datasets.popitem(last=False)
+                else:
+                    self._datasets.move_to_end((key, name))
                 out[name] = ds[start:stop]
             except (OSError, KeyError) as exc:
                 raise DatasetError(f"{self.path}: episode 'episodes/{key}': cannot read {name!r} ({exc})") from None
         return out
 
     def close(self) -> None:
-        self._datasets = {}
+        self._datasets = OrderedDict()
         if self._f.id.valid:
             self._f.close()

@@ -78,9 +78,23 @@ class WindowDataset:
         self.starts = np.concatenate([[0], np.cumsum(self.lengths)[:-1]]).astype(np.int64)
         self.nbytes = self._estimate_bytes(infos)
         self.in_memory = self.nbytes <= memory_limit_mb * 2**20 if in_memory is None else in_memory
-        self._cache: list[dict[str, np.ndarray]] | None = None
+        self._cache: dict[str, np.ndarray] | None = None
         if self.in_memory:
-            self._cache = [self.dataset.read(i) for i in self.indices]
+            self._cache = self._load_all()
+
+    def _load_all(self) -> dict[str, np.ndarray]:
+        """Every step of every episode in one preallocated array per key (rows ``starts[j]:starts[j] +
+        lengths[j]`` are episode j): per-episode arrays interleaved with the reader's temporary buffers
+        fragmented the heap to ~2.4x the data's size."""
+        total = int(self.lengths.sum())
+        cache: dict[str, np.ndarray] = {}
+        for j, i in enumerate(self.indices):
+            arrays = self.dataset.read(i)
+            for k, v in arrays.items():
+                if k not in cache:
+                    cache[k] = np.empty((total, *v.shape[1:]), v.dtype)
+                cache[k][self.starts[j]:self.starts[j] + len(v)] = v
+        return cache
 
     @staticmethod
     def _estimate_bytes(infos) -> int:
@@ -104,7 +118,8 @@ class WindowDataset:
 
     def _slice(self, j: int, names: tuple[str, ...], start: int, stop: int) -> dict[str, np.ndarray]:
         if self._cache is not None:
-            return {k: self._cache[j][k][start:stop] for k in names}
+            base = int(self.starts[j])
+            return {k: self._cache[k][base + start:base + stop] for k in names}
         return self.dataset.read(self.indices[j], names, start, stop)
 
     def __getitem__(self, i: int) -> dict[str, Any]:

@@ -159,6 +159,21 @@ def test_windows_from_ram_equal_windows_from_disk(tmp_path):
     assert auto.in_memory is False
 
 
+def test_reader_keeps_only_a_few_dataset_handles_open(tmp_path, monkeypatch):
+    # each open handle holds its decompressed chunks: loading 6,000 episodes once kept 18 GB resident
+    import policies.data.hdf5 as hdf5
+
+    monkeypatch.setattr(hdf5, "OPEN_DATASETS", 3)
+    write(tmp_path, 0, [make_episode(i, steps=4) for i in range(4)])
+    ds = DemoDataset(tmp_path)
+    for i in range(len(ds)):
+        ds.read(i)
+    reader = next(iter(ds._readers.values()))
+    assert len(reader._datasets) == 3
+    again = ds.read(0)  # a closed handle reopens
+    np.testing.assert_array_equal(again["actions"], make_episode(0, steps=4).actions)
+
+
 def test_window_options_are_validated(tmp_path):
     write(tmp_path, 0, [make_episode(0)])
     with pytest.raises(ValueError, match="history=0"):
