@@ -18,7 +18,9 @@ def add_arguments(p) -> None:
     p.add_argument("--workers", type=int, default=2, help="sim: collection workers")
     p.add_argument("--expert-episodes", type=int, default=0, help="sim: also run N expert episodes per family (200 for the full check)")
     p.add_argument("--data", default="data/demos", help="train: demonstrations to train on")
-    p.add_argument("--run", default=None, help="train: a training run folder whose history.json gives time to 80%% success")
+    p.add_argument("--run", action="append", default=None,
+                   help="train: a training run folder whose history.json gives time to 80%% success; repeat it for "
+                        "the stages of one model in order (a fine-tune's times start where the previous stage ended)")
     p.add_argument("--train-steps", type=int, default=60, help="train: timed optimizer steps")
 
 
@@ -142,12 +144,28 @@ def bench_train(args) -> dict:
         out["batch_size"] = cfg.batch_size
         out["threads"] = cfg.num_threads
     if args.run:
-        history = json.loads((Path(args.run) / "history.json").read_text())
-        evals = [h for h in history if "eval" in h]
-        out["evals"] = [{"step": h["step"], "minutes": round(h["elapsed_s"] / 60, 1), "success": h["eval"]["success"]} for h in evals]
-        hit = next((h for h in evals if h["eval"]["success"] >= 0.8), None)
-        out["minutes_to_80pct_seen"] = round(hit["elapsed_s"] / 60, 1) if hit else None
+        out.update(training_curve(args.run))
     return out
+
+
+def training_curve(runs: list[str]) -> dict:
+    """Closed-loop `seen` success over wall time across the stages of one model (a run, then its fine-tunes)."""
+    from pathlib import Path
+
+    evals, offset = [], 0.0
+    for run in runs:
+        path = Path(run) / "history.json"
+        if not path.is_file():
+            raise SystemExit(f"heron bench train: {path} not found (a finished training run writes it)")
+        history = json.loads(path.read_text())
+        summary = next((h["summary"] for h in history if "summary" in h), None)
+        if summary is None:
+            raise SystemExit(f"heron bench train: {path} has no summary: the run has not finished")
+        evals += [{"run": str(run), "step": h["step"], "minutes": round((offset + h["elapsed_s"]) / 60, 1),
+                   "success": h["eval"]["success"]} for h in history if "eval" in h]
+        offset += summary["wall_s"]
+    hit = next((e for e in evals if e["success"] >= 0.8), None)
+    return {"evals": evals, "training_minutes": round(offset / 60, 1), "minutes_to_80pct_seen": hit["minutes"] if hit else None}
 
 
 def run(args) -> int:

@@ -75,3 +75,25 @@ def test_chat_runs_a_compound_command_then_reset_and_quit(tiny_onnx):
 def test_heron_entry_point_answers_help():
     out = subprocess.run([sys.executable, "-m", "agent.cli", "run", "--help"], capture_output=True, text=True, check=True)
     assert "--instruction" in out.stdout and "--realtime" in out.stdout
+
+
+def test_training_curve_spans_the_stages_of_one_model(tmp_path):
+    from agent.commands.bench import training_curve
+
+    def run(name, evals, wall_s):
+        folder = tmp_path / name
+        folder.mkdir()
+        history = [{"step": s, "eval": {"success": r, "episodes": 24}, "elapsed_s": t} for s, r, t in evals]
+        (folder / "history.json").write_text(json.dumps(history + [{"summary": {"wall_s": wall_s}}]))
+        return str(folder)
+
+    first = run("small", [(1500, 0.5, 600.0), (3000, 0.75, 1200.0)], 1500.0)
+    second = run("small_ft", [(1500, 0.79, 300.0), (3000, 0.875, 900.0)], 1200.0)
+    curve = training_curve([first, second])
+    assert [e["minutes"] for e in curve["evals"]] == [10.0, 20.0, 30.0, 40.0]
+    assert curve["minutes_to_80pct_seen"] == 40.0 and curve["training_minutes"] == 45.0
+    assert training_curve([first])["minutes_to_80pct_seen"] is None
+    (tmp_path / "unfinished").mkdir()
+    (tmp_path / "unfinished" / "history.json").write_text("[]")
+    with pytest.raises(SystemExit, match="has not finished"):
+        training_curve([str(tmp_path / "unfinished")])
