@@ -23,7 +23,7 @@ import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import PoseStamped, TwistStamped
 from rcl_interfaces.msg import SetParametersResult
-from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
+from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
 from rclpy.qos import QoSProfile, qos_profile_sensor_data
@@ -41,6 +41,7 @@ from ros import conversions as cv
 from ros import topics
 from ros.params import PolicyNodeConfig, declare, read
 from ros.policy_factory import load_node_policy
+from ros.sensor_clock import SensorSetClock
 
 NODE_NAME = "heron_policy_node"
 SENSORS = ("front", "wrist", "joints", "ee_pose")
@@ -57,8 +58,12 @@ class PolicyNode(LifecycleNode):
         self.config = read(self, PolicyNodeConfig)  # raises ValueError on a bad params file
         self.add_on_set_parameters_callback(self._on_set_parameters)
         self._lock = threading.Lock()
-        self._sensor_group = MutuallyExclusiveCallbackGroup()
-        self._control_group = MutuallyExclusiveCallbackGroup()
+        # Reentrant groups, with locks where state is shared: in rclpy's MultiThreadedExecutor an entity
+        # that is ready while its mutually exclusive group is busy is re-dispatched in a tight loop
+        # (each refused handler wakes the executor again), which burned a core whenever four sensor
+        # messages arrived together.
+        self._sensor_group = ReentrantCallbackGroup()
+        self._control_group = ReentrantCallbackGroup()
         self._latest: dict[str, tuple] = {}  # sensor -> (value, receive time, preprocess s)
         self._errors: dict[str, str] = {}  # sensor -> last bad-input message (cleared by a good one)
         self._pending_instruction: str | None = None
@@ -69,13 +74,16 @@ class PolicyNode(LifecycleNode):
         self.loop: ControlLoop | None = None
         self.policy = None
         self._timer = None
-        self._sensor_trigger = None  # guard condition: a fresh set of sensor messages (control_trigger: sensors)
+        # control_trigger: sensors — a control thread woken by each complete sensor set. (An rclpy guard
+        # condition in the control callback group made the MultiThreadedExecutor busy-spin: ~95% of a
+        # core, and a harness streaming at 50 Hz in the same process fell to 12 Hz.)
+        self._wake = threading.Event()
+        self._control_thread: threading.Thread | None = None
+        self._tick_lock = threading.Lock()  # timer callbacks and the control thread never tick at once
         self._last_tick: float | None = None
         # control_trigger: sensors — complete sensor sets: arrival of the last one, their mean interval
         # (EMA) and how many arrived since the last control step
-        self._last_set: float | None = None
-        self._set_interval: float | None = None
-        self._sets_since_tick = 0
+        self.sensor_clock = SensorSetClock()  # complete sensor sets: when to step on them
         self._active = False
         self._entities: list = []
         self.state = "unconfigured"
@@ -124,9 +132,10 @@ class PolicyNode(LifecycleNode):
         return super().on_activate(state)
 
     def on_deactivate(self, state) -> TransitionCallbackReturn:
-        self._stop_timer()
-        if self.loop is not None:
-            self._publish_command(self.loop.hold("deactivated: lifecycle deactivate").action)
+        with self._tick_lock:  # a step in flight finishes first, so the hold below is the last command
+            self._stop_timer()
+            if self.loop is not None:
+                self._publish_command(self.loop.hold("deactivated: lifecycle deactivate").action)
         self.state = "inactive"
         self._publish_status()
         return super().on_deactivate(state)
@@ -145,16 +154,25 @@ class PolicyNode(LifecycleNode):
         self.state = "finalized"
         return TransitionCallbackReturn.SUCCESS
 
-    # The timer and guard condition live from configure to cleanup; activate/deactivate only start and
+    def destroy_node(self) -> None:
+        thread, self._control_thread = self._control_thread, None  # a node destroyed while active
+        if thread is not None:
+            self._wake.set()
+            thread.join(timeout=2.0)
+        super().destroy_node()
+
+    # The timer and control thread live from configure to cleanup; activate/deactivate only start and
     # stop them (destroying them under a spinning executor races its wait set).
     def _start_timer(self) -> None:
-        self._last_tick = self._last_set = self._set_interval = None
-        self._sets_since_tick = 0
+        self._last_tick = None
+        with self._lock:
+            self.sensor_clock.reset()
         self._active = True
         if self._timer is None:
             self._timer = self.create_timer(1.0 / self.config.control_rate_hz, self._on_timer, callback_group=self._control_group)
             if self.config.control_trigger == "sensors":
-                self._sensor_trigger = self.create_guard_condition(self._on_sensor_trigger, callback_group=self._control_group)
+                self._control_thread = threading.Thread(target=self._control_worker, name="heron_control", daemon=True)
+                self._control_thread.start()
         else:
             self._timer.timer_period_ns = int(1e9 / self.config.control_rate_hz)
             self._timer.reset()
@@ -169,9 +187,10 @@ class PolicyNode(LifecycleNode):
         if self._timer is not None:
             self.destroy_timer(self._timer)
             self._timer = None
-        if self._sensor_trigger is not None:
-            self.destroy_guard_condition(self._sensor_trigger)
-            self._sensor_trigger = None
+        thread, self._control_thread = self._control_thread, None
+        if thread is not None:
+            self._wake.set()
+            thread.join(timeout=2.0)
 
     def _create_entities(self) -> None:
         c, sensor_qos, reliable = self.config, qos_profile_sensor_data, QoSProfile(depth=10)
@@ -248,31 +267,17 @@ class PolicyNode(LifecycleNode):
     def _maybe_trigger(self) -> None:
         """control_trigger: sensors: a complete set is one message from every sensor newer than the
         previous set (cameras, joints and pose from the same instant); each set wakes the control step."""
-        trigger = self._sensor_trigger
-        if trigger is None or not self._active:
+        if self._control_thread is None or not self._active:
             return
         with self._lock:
-            last = self._last_set
+            last = self.sensor_clock.last
             times = [self._latest[s][1] if s in self._latest else None for s in SENSORS]
             if self.config.policy == "expert":
                 times.append(self._expert_time)
             if not all(t is not None and (last is None or t > last) for t in times):
                 return
-            now = max(times)
-            if last is not None:
-                dt = now - last
-                self._set_interval = dt if self._set_interval is None else 0.8 * self._set_interval + 0.2 * dt
-            self._last_set = now
-            self._sets_since_tick += 1
-        trigger.trigger()
-
-    def sensor_decimation(self) -> int:
-        """Act on every n-th complete sensor set: n = sensor rate / control rate, rounded, >= 1. Sensors at
-        the control rate (a simulator stepping at it) give n = 1: every set gets its own step, however
-        jittery their arrival; 30 Hz cameras with 10 Hz control give n = 3."""
-        if self._set_interval is None or self._set_interval <= 0:
-            return 1
-        return max(1, round(1.0 / (self.config.control_rate_hz * self._set_interval)))
+            self.sensor_clock.add_set(max(times), self.config.control_rate_hz)
+        self._wake.set()
 
     def _on_image(self, camera: str, msg: Image) -> None:
         self._store(camera, lambda m: cv.image_to_array(m, self.image_size, self.config.resize_images), msg)
@@ -325,27 +330,44 @@ class PolicyNode(LifecycleNode):
 
     # -- control ----------------------------------------------------------------------------------------
     def _on_timer(self) -> None:
-        period = 1.0 / self.config.control_rate_hz
-        if self.config.control_trigger == "sensors" and self._last_set is not None:
+        if self.config.control_trigger == "sensors":
             # sensors are driving the loop; the timer only catches a stalled stream (no complete set for
             # 2 periods), so a merely late set never gets a second step with the old observation
-            if time.monotonic() - self._last_set < 2.0 * period:
-                return
-        self._tick()
+            with self._lock:
+                if not self.sensor_clock.stalled(time.monotonic(), self.config.control_rate_hz):
+                    return
+        self._tick(wait=False)
 
-    def _on_sensor_trigger(self) -> None:
-        with self._lock:
-            due = self._sets_since_tick >= self.sensor_decimation()
-        if due:
-            self._tick()
+    def _control_worker(self) -> None:
+        """control_trigger: sensors: step once per n complete sensor sets, until the timer is destroyed."""
+        me = threading.current_thread()
+        while self._control_thread is me:
+            if not self._wake.wait(timeout=0.1):
+                continue
+            self._wake.clear()
+            with self._lock:
+                due = self.sensor_clock.due(self.config.control_rate_hz)
+            if due and self._active:
+                try:
+                    self._tick()
+                except Exception as exc:  # noqa: BLE001 - the loop already holds on policy errors; never let the thread die
+                    self._warn("control", f"control step failed: {type(exc).__name__}: {exc}")
 
-    def _tick(self) -> None:
+    def _tick(self, wait: bool = True) -> None:
+        if not self._tick_lock.acquire(blocking=wait):
+            return  # the timer fired while a step is still running: the step itself reports its missed deadline
+        try:
+            self._tick_locked()
+        finally:
+            self._tick_lock.release()
+
+    def _tick_locked(self) -> None:
         loop = self.loop
         if loop is None or not self._active:
             return
         now = self._last_tick = time.monotonic()
         with self._lock:
-            self._sets_since_tick = 0
+            self.sensor_clock.stepped()
             latest, errors = dict(self._latest), dict(self._errors)
             pending, self._pending_instruction = self._pending_instruction, None
             instr_error = self._instruction_error

@@ -17,7 +17,7 @@ import numpy as np
 import rclpy
 from geometry_msgs.msg import PoseStamped, TwistStamped
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, qos_profile_sensor_data
 from sensor_msgs.msg import Image, JointState
@@ -200,7 +200,9 @@ def main(args: list[str] | None = None) -> int:
     try:
         with rclpy.init(args=args):
             node = SimNode()
-            executor = MultiThreadedExecutor(num_threads=2)
+            # one callback at a time (physics, commands, tasks) without a thread pool: a mutually exclusive
+            # group on a MultiThreadedExecutor re-dispatches whatever arrives during a physics step in a tight loop
+            executor = SingleThreadedExecutor()
             executor.add_node(node)
             try:
                 executor.spin()

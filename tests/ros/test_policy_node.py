@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PoseStamped, TwistStamped
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, qos_profile_sensor_data
@@ -55,6 +56,7 @@ class Harness(Node):
     def __init__(self, ctx):
         super().__init__("harness", context=ctx)
         s, r = qos_profile_sensor_data, QoSProfile(depth=10)
+        g = ReentrantCallbackGroup()  # the default (mutually exclusive) group busy-spins a MultiThreadedExecutor
         self.pubs = {
             "front": self.create_publisher(Image, topics.FRONT_IMAGE, s),
             "wrist": self.create_publisher(Image, topics.WRIST_IMAGE, s),
@@ -68,11 +70,11 @@ class Harness(Node):
         self.sets = 0
         self.instruction_pub = self.create_publisher(String, topics.INSTRUCTION, r)
         self.twists, self.grippers, self.statuses, self.diagnostics = [], [], [], []
-        self.create_subscription(TwistStamped, topics.CMD_TWIST, self.twists.append, r)
-        self.create_subscription(Float64, topics.GRIPPER_CMD, self.grippers.append, r)
-        self.create_subscription(String, topics.STATUS, lambda m: self.statuses.append(json.loads(m.data)), r)
-        self.create_subscription(DiagnosticArray, topics.DIAGNOSTICS, self.diagnostics.append, r)
-        self.create_timer(0.02, self._publish)
+        self.create_subscription(TwistStamped, topics.CMD_TWIST, self.twists.append, r, callback_group=g)
+        self.create_subscription(Float64, topics.GRIPPER_CMD, self.grippers.append, r, callback_group=g)
+        self.create_subscription(String, topics.STATUS, lambda m: self.statuses.append(json.loads(m.data)), r, callback_group=g)
+        self.create_subscription(DiagnosticArray, topics.DIAGNOSTICS, self.diagnostics.append, r, callback_group=g)
+        self.create_timer(0.02, self._publish, callback_group=MutuallyExclusiveCallbackGroup())
 
     def _publish(self):
         if not self.paused:
@@ -168,44 +170,6 @@ def test_sensors_stopping_hold_within_one_period(rig):
     assert 0.3 <= age <= 0.3 + 0.05 + 0.3, first["holding"]  # the reason prints the age to 10 ms
     h.paused = False
     wait_for(h.moving, what="recovery after the sensors resume")
-
-
-@pytest.mark.parametrize("rig", [{"control_trigger": "sensors", "control_rate_hz": 10.0, "stale_timeout_s": 1.0}], indirect=True)
-def test_sensors_trigger_gives_every_set_its_own_step(rig):
-    """A simulator stepping at the control rate with jittery arrival (70 and 130 ms apart, 10 Hz on
-    average): each set gets exactly one command, computed from that set (the expert action is the
-    marker), none skipped and none repeated from an old set."""
-    node, h = rig
-    start(h)
-    h.paused = True
-    time.sleep(0.3)
-    first = len(h.twists)
-    values = [round(0.1 + 0.02 * i, 4) for i in range(12)]
-    for i, v in enumerate(values):
-        h.msgs["expert"] = Float64MultiArray(data=[v, 0.0, 0.0, 0.0, 1.0])
-        for k, pub in h.pubs.items():
-            pub.publish(h.msgs[k])
-        time.sleep(0.07 if i % 2 else 0.13)
-    time.sleep(0.05)
-    sent = [round(m.twist.linear.x / (0.025 * 10), 4) for m in h.twists[first:]]
-    while sent and sent[0] == EXPERT[0]:
-        sent.pop(0)  # the stall watchdog re-commanding the streamed set before the first new one
-    assert sent == values
-    assert node.sensor_decimation() == 1
-
-
-@pytest.mark.parametrize("rig", [{"control_trigger": "sensors", "control_rate_hz": 10.0}], indirect=True)
-def test_sensors_faster_than_control_are_decimated(rig):
-    node, h = rig  # the harness streams every sensor at 50 Hz nominal (slower on a loaded machine)
-    start(h)
-    n0, s0, t0 = len(h.twists), h.sets, time.monotonic()
-    time.sleep(1.5)
-    dt = time.monotonic() - t0
-    rate, set_rate = (len(h.twists) - n0) / dt, (h.sets - s0) / dt
-    n = node.sensor_decimation()
-    received = 1.0 / node._set_interval  # complete sets the node got (best-effort QoS may drop some)
-    assert set_rate > 20.0 and n >= 2 and n == max(1, round(received / 10.0)), (set_rate, received, n)
-    assert rate == pytest.approx(received / n, rel=0.35), (rate, received, n)  # ~10 Hz, not the sensor rate
 
 
 def _call(client):
