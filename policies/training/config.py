@@ -12,10 +12,16 @@ from policies.configtools import ConfigError, apply_overrides, from_dict, load_y
 class AugmentConfig:
     shift: int = 4  # random shift (pad + crop) in pixels
     color_jitter: float = 0.1  # brightness/contrast jitter amplitude
+    word_dropout: float = 0.0  # instruction variants with each word dropped at this probability (0: off)
+    instruction_variants: int = 8  # variants per instruction when word_dropout > 0
 
     def __post_init__(self):
         if not 0 <= self.shift <= 16:
             raise ConfigError(f"augment.shift={self.shift}: allowed 0..16")
+        if not 0 <= self.word_dropout < 1:
+            raise ConfigError(f"augment.word_dropout={self.word_dropout}: allowed 0 <= p < 1")
+        if self.instruction_variants < 0:
+            raise ConfigError(f"augment.instruction_variants={self.instruction_variants}: must be >= 0")
 
 
 @dataclass

@@ -8,14 +8,35 @@ import torch
 from policies.language import Tokenizer, tokenizer_dir
 
 
+def drop_words(text: str, p: float, rng: np.random.Generator) -> str:
+    """Each word dropped with probability p; at least one word stays."""
+    words = text.split()
+    kept = [w for w in words if rng.random() >= p]
+    return " ".join(kept) if kept else words[int(rng.integers(len(words)))]
+
+
 class LanguageBank:
-    def __init__(self, model, instructions: list[str]):
+    """``word_dropout`` > 0: each instruction also gets up to ``variants`` copies with words dropped
+    (features precomputed like the originals); training draws the original or one of them per sample,
+    so the policy cannot key on every word of the few training phrasings."""
+
+    def __init__(self, model, instructions: list[str], word_dropout: float = 0.0, variants: int = 0, seed: int = 0):
         cfg = model.cfg.language
         self.tokenizer = Tokenizer(tokenizer_dir(cfg), cfg.max_tokens)
-        self.index = {text: i for i, text in enumerate(sorted(set(instructions)))}
-        if not self.index:
+        originals = sorted(set(instructions))
+        if not originals:
             raise ValueError("no instructions: the dataset has no episodes")
-        ids, masks = zip(*(self.tokenizer(t) for t in self.index))
+        rng = np.random.default_rng(seed)
+        texts: list[str] = list(originals)
+        self.index = {text: i for i, text in enumerate(originals)}
+        self.choices: dict[str, list[int]] = {text: [i] for i, text in enumerate(originals)}
+        if word_dropout > 0:
+            for text in originals:
+                for variant in dict.fromkeys(drop_words(text, word_dropout, rng) for _ in range(variants)):
+                    if variant != text:
+                        self.choices[text].append(len(texts))
+                        texts.append(variant)
+        ids, masks = zip(*(self.tokenizer(t) for t in texts))
         self.ids = torch.from_numpy(np.concatenate(ids))
         self.mask = torch.from_numpy(np.concatenate(masks))
         self.frozen = cfg.frozen
@@ -25,8 +46,13 @@ class LanguageBank:
                 self.features = torch.cat([model.encode_instruction(self.ids[i:i + 256], self.mask[i:i + 256])
                                            for i in range(0, len(self.ids), 256)])
 
-    def lookup(self, model, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
-        idx = torch.tensor([self.index[t] for t in texts])
+    def lookup(self, model, texts: list[str], augment: bool = False, gen: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        if augment:
+            picks = [self.choices[t] for t in texts]
+            r = torch.rand(len(texts), generator=gen).tolist()
+            idx = torch.tensor([c[min(int(x * len(c)), len(c) - 1)] for c, x in zip(picks, r)])
+        else:
+            idx = torch.tensor([self.index[t] for t in texts])
         if self.features is not None:
             return self.features[idx], self.mask[idx]
         return model.encode_instruction(self.ids[idx], self.mask[idx]), self.mask[idx]

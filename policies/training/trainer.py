@@ -115,7 +115,8 @@ class Trainer:
         self.stats = init_stats or compute_stats(self.train_set)
         self.model.set_stats(self.stats)
         instructions = [demos[i].instruction for i in range(len(demos))]
-        self.bank = LanguageBank(self.model, instructions)
+        aug = cfg.augment
+        self.bank = LanguageBank(self.model, instructions, aug.word_dropout, aug.instruction_variants, cfg.seed)
         self.demos = demos
 
     def _loader(self, dataset, shuffle: bool, seed: int) -> DataLoader:
@@ -130,7 +131,7 @@ class Trainer:
         cams = torch.stack([batch[c] for c in self.policy_cfg.cameras], dim=1)  # (B, C, K, H, W, 3)
         if augment:
             cams = augment_images(cams, self.cfg.augment.shift, self.cfg.augment.color_jitter, self.gen)
-        lang, mask = self.bank.lookup(model, batch["instruction"])
+        lang, mask = self.bank.lookup(model, batch["instruction"], augment, self.gen)
         state = model.initial_state(cams.shape[0])
         return cams, batch["proprio"].float(), lang, mask, state
 

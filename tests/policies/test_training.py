@@ -84,3 +84,31 @@ def test_ddp_two_cpu_processes_end_with_identical_weights(tmp_path, synthetic_de
     digests = [(tmp_path / f"weights_rank{r}.sha256").read_text() for r in (0, 1)]
     assert digests[0] == digests[1]
     assert len(digests[0]) == 64
+
+
+def test_word_dropout_variants_of_each_instruction(tiny_policy):
+    import numpy as np
+    import torch
+
+    from policies.checkpoint import load_policy_model
+    from policies.training.language_bank import LanguageBank, drop_words
+
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        out = drop_words("put the red block in the bowl", 0.9, rng)
+        assert out and set(out.split()) <= set("put the red block in the bowl".split())
+    model = load_policy_model(tiny_policy)
+    texts = ["put the red block in the bowl", "touch the green block"]
+    plain = LanguageBank(model, texts)
+    bank = LanguageBank(model, texts, word_dropout=0.3, variants=8, seed=0)
+    assert len(bank) == 2 and all(len(c) > 1 for c in bank.choices.values())
+    # without augmentation: the original instruction's features, as without dropout
+    a, _ = bank.lookup(model, texts)
+    b, _ = plain.lookup(model, texts)
+    assert torch.equal(a, b)
+    # with it: draws spread over the original and its variants
+    gen = torch.Generator().manual_seed(0)
+    drawn = {bank.lookup(model, [texts[0]], augment=True, gen=gen)[0].sum().item() for _ in range(60)}
+    assert len(drawn) >= 4
+    with pytest.raises(ConfigError, match="word_dropout"):
+        load_train_config("configs/train/tiny.yaml", ["augment.word_dropout=1.5"])
