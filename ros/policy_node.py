@@ -81,9 +81,7 @@ class PolicyNode(LifecycleNode):
         self._control_thread: threading.Thread | None = None
         self._tick_lock = threading.Lock()  # timer callbacks and the control thread never tick at once
         self._last_tick: float | None = None
-        # control_trigger: sensors — complete sensor sets: arrival of the last one, their mean interval
-        # (EMA) and how many arrived since the last control step
-        self.sensor_clock = SensorSetClock()  # complete sensor sets: when to step on them
+        self.sensor_clock = SensorSetClock()  # control_trigger: sensors — when to step on complete sensor sets
         self._active = False
         self._entities: list = []
         self.state = "unconfigured"
@@ -155,11 +153,14 @@ class PolicyNode(LifecycleNode):
         return TransitionCallbackReturn.SUCCESS
 
     def destroy_node(self) -> None:
-        thread, self._control_thread = self._control_thread, None  # a node destroyed while active
+        self._stop_control_thread()  # a node destroyed while active
+        super().destroy_node()
+
+    def _stop_control_thread(self) -> None:
+        thread, self._control_thread = self._control_thread, None  # the worker loops while it is current
         if thread is not None:
             self._wake.set()
             thread.join(timeout=2.0)
-        super().destroy_node()
 
     # The timer and control thread live from configure to cleanup; activate/deactivate only start and
     # stop them (destroying them under a spinning executor races its wait set).
@@ -187,10 +188,7 @@ class PolicyNode(LifecycleNode):
         if self._timer is not None:
             self.destroy_timer(self._timer)
             self._timer = None
-        thread, self._control_thread = self._control_thread, None
-        if thread is not None:
-            self._wake.set()
-            thread.join(timeout=2.0)
+        self._stop_control_thread()
 
     def _create_entities(self) -> None:
         c, sensor_qos, reliable = self.config, qos_profile_sensor_data, QoSProfile(depth=10)
@@ -292,7 +290,6 @@ class PolicyNode(LifecycleNode):
         if len(msg.data) == 5:
             self._expert_action = np.asarray(msg.data, np.float32)
             self._expert_time = time.monotonic()
-            self._maybe_trigger()
             self._maybe_trigger()
 
     def _on_instruction(self, msg: String) -> None:
