@@ -80,7 +80,6 @@ class PolicyNode(LifecycleNode):
         self._wake = threading.Event()
         self._control_thread: threading.Thread | None = None
         self._tick_lock = threading.Lock()  # timer callbacks and the control thread never tick at once
-        self._last_tick: float | None = None
         self.sensor_clock = SensorSetClock()  # control_trigger: sensors — when to step on complete sensor sets
         self._active = False
         self._entities: list = []
@@ -165,7 +164,6 @@ class PolicyNode(LifecycleNode):
     # The timer and control thread live from configure to cleanup; activate/deactivate only start and
     # stop them (destroying them under a spinning executor races its wait set).
     def _start_timer(self) -> None:
-        self._last_tick = None
         with self._lock:
             self.sensor_clock.reset()
         self._active = True
@@ -362,7 +360,7 @@ class PolicyNode(LifecycleNode):
         loop = self.loop
         if loop is None or not self._active:
             return
-        now = self._last_tick = time.monotonic()
+        now = time.monotonic()
         with self._lock:
             self.sensor_clock.stepped()
             latest, errors = dict(self._latest), dict(self._errors)

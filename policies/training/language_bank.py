@@ -28,8 +28,7 @@ class LanguageBank:
             raise ValueError("no instructions: the dataset has no episodes")
         rng = np.random.default_rng(seed)
         texts: list[str] = list(originals)
-        self.index = {text: i for i, text in enumerate(originals)}
-        self.choices: dict[str, list[int]] = {text: [i] for i, text in enumerate(originals)}
+        self.choices: dict[str, list[int]] = {text: [i] for i, text in enumerate(originals)}  # [original, variants...]
         if word_dropout > 0:
             for text in originals:
                 for variant in dict.fromkeys(drop_words(text, word_dropout, rng) for _ in range(variants)):
@@ -52,10 +51,10 @@ class LanguageBank:
             r = torch.rand(len(texts), generator=gen).tolist()
             idx = torch.tensor([c[min(int(x * len(c)), len(c) - 1)] for c, x in zip(picks, r)])
         else:
-            idx = torch.tensor([self.index[t] for t in texts])
+            idx = torch.tensor([self.choices[t][0] for t in texts])
         if self.features is not None:
             return self.features[idx], self.mask[idx]
         return model.encode_instruction(self.ids[idx], self.mask[idx]), self.mask[idx]
 
     def __len__(self) -> int:
-        return len(self.index)
+        return len(self.choices)

@@ -93,8 +93,7 @@ class Trainer:
             torch.distributed.init_process_group("gloo")
         init_stats = None
         if cfg.init_from:
-            self.model = load_policy_model(cfg.init_from)
-            self.model.train()
+            self.model = load_policy_model(cfg.init_from)  # fit() switches it to train mode
             self.policy_cfg = self.model.cfg
             init_stats = read_stats(cfg.init_from)
             log.info("fine-tuning from %s", resolve_policy_dir(cfg.init_from))
