@@ -68,6 +68,14 @@ def test_bad_task_is_reported_and_survived(rig, bad):
     wait_for(lambda: c.status[-1]["task"] == "touch" and c.status[-1]["last_error"] is None, what="a good task afterwards")
 
 
+def _ee_x_after_steps(node, n):
+    """The end effector's x once the node has stepped ``n`` more times (read from the node: the pose
+    topic may lag behind the physics on a loaded machine)."""
+    s0 = node.steps
+    wait_for(lambda: node.steps >= s0 + n, timeout=10.0, what=f"{n} simulator steps")
+    return float(node.obs["proprio"][15])
+
+
 def test_commands_move_and_silence_holds(rig):
     node, c = rig
     wait_for(lambda: c.poses, what="an ee pose")
@@ -76,10 +84,14 @@ def test_commands_move_and_silence_holds(rig):
         c.action_pub.publish(Float64MultiArray(data=[1.0, 0.0, 0.0, 0.0, -1.0]))
         time.sleep(0.1)
     wait_for(lambda: ee_x(c) > x0 + 0.04, what="the ee to move +x")
-    time.sleep(0.5)  # > cmd_timeout: the arm holds still
-    x1 = ee_x(c)
-    time.sleep(0.4)
-    assert abs(ee_x(c) - x1) < 0.003 and c.status[-1]["state"] == "running"
+    # Silence: past cmd_timeout the node steps with zero motion and the arm settles. Counted in simulator
+    # steps, not wall-clock sleeps, so a loaded machine (slow timer, late delivery) cannot fail it; a node
+    # that kept applying the last command would move 2.5 cm per step until the workspace edge (x 0.80).
+    xs = [_ee_x_after_steps(node, 3)]
+    wait_for(lambda: xs.append(_ee_x_after_steps(node, 3)) or abs(xs[-1] - xs[-2]) < 0.001, timeout=15.0,
+             what="the arm to settle after the commands stop")
+    x1 = xs[-1]
+    assert x1 < 0.75 and abs(_ee_x_after_steps(node, 5) - x1) < 0.003 and c.status[-1]["state"] == "running"
     c.action_pub.publish(Float64MultiArray(data=[np.nan, 0, 0, 0, 0]))  # ignored, not applied
     time.sleep(0.2)
-    assert abs(ee_x(c) - x1) < 0.003
+    assert abs(_ee_x_after_steps(node, 5) - x1) < 0.003
