@@ -28,6 +28,7 @@ from policies.data import (
     FORMAT_NAME,
     FORMAT_VERSION,
     DatasetError,
+    DemoDataset,
     Episode,
     find_shards,
     library_versions,
@@ -36,6 +37,7 @@ from policies.data import (
     read_meta,
     shard_path,
     write_meta,
+    write_paraphrases,
 )
 from policies.data.hdf5 import COMPRESSIONS
 
@@ -388,7 +390,20 @@ def collect(
         "interrupted": interrupted,
     }
     _finish_meta(out, meta, cfg, summary, per_task)
+    summary["paraphrases"] = str(write_dataset_paraphrases(out))
     return summary
+
+
+def write_dataset_paraphrases(out: str | Path) -> Path:
+    """``paraphrases.json``: each stored instruction -> the other phrasings of its task and arguments
+    from the same template split (``augment.paraphrases`` in training draws from them)."""
+    from sim.tasks.language import paraphrases
+
+    table: dict[str, set[str]] = {}
+    with DemoDataset(out) as demos:
+        for e in demos.episodes:
+            table.setdefault(e.instruction, set()).update(paraphrases(e.task, e.args, e.split))
+    return write_paraphrases(out, {text: sorted(alts - {text}) for text, alts in table.items()})
 
 
 def _start_meta(out: Path, cfg: CollectConfig) -> dict[str, Any]:

@@ -12,7 +12,15 @@ import importlib.metadata
 from policies.data.dataset import DemoDataset
 from policies.data.episode import FORMAT_NAME, FORMAT_VERSION, Episode, episode_key
 from policies.data.errors import DatasetError
-from policies.data.meta import META_FILE, library_versions, read_meta, write_meta
+from policies.data.meta import (
+    META_FILE,
+    PARAPHRASES_FILE,
+    library_versions,
+    read_meta,
+    read_paraphrases,
+    write_meta,
+    write_paraphrases,
+)
 from policies.data.stats import compute_stats
 from policies.data.storage import EpisodeInfo, find_shards, open_reader, open_writer, register_storage, shard_path
 from policies.data.windows import WindowDataset, hold_action
@@ -33,6 +41,7 @@ __all__ = [
     "FORMAT_NAME",
     "FORMAT_VERSION",
     "META_FILE",
+    "PARAPHRASES_FILE",
     "WindowDataset",
     "compute_stats",
     "episode_key",
@@ -43,7 +52,9 @@ __all__ = [
     "open_reader",
     "open_writer",
     "read_meta",
+    "read_paraphrases",
     "register_storage",
     "shard_path",
     "write_meta",
+    "write_paraphrases",
 ]

@@ -14,6 +14,7 @@ class AugmentConfig:
     color_jitter: float = 0.1  # brightness/contrast jitter amplitude
     word_dropout: float = 0.0  # instruction variants with each word dropped at this probability (0: off)
     instruction_variants: int = 8  # variants per instruction when word_dropout > 0
+    paraphrases: bool = False  # also draw other phrasings of each instruction from <data>/paraphrases.json
 
     def __post_init__(self):
         if not 0 <= self.shift <= 16:

@@ -16,11 +16,16 @@ def drop_words(text: str, p: float, rng: np.random.Generator) -> str:
 
 
 class LanguageBank:
-    """``word_dropout`` > 0: each instruction also gets up to ``variants`` copies with words dropped
-    (features precomputed like the originals); training draws the original or one of them per sample,
-    so the policy cannot key on every word of the few training phrasings."""
+    """Features of every instruction, plus its training variants (precomputed like the originals);
+    with ``augment`` a lookup draws the original or one variant per sample, so the policy cannot key
+    on every word of the few phrasings in the data. Variants:
 
-    def __init__(self, model, instructions: list[str], word_dropout: float = 0.0, variants: int = 0, seed: int = 0):
+    - ``paraphrases``: instruction -> other phrasings of the same task (the dataset's paraphrases.json);
+    - ``word_dropout`` > 0: up to ``variants`` copies of each with words dropped.
+    """
+
+    def __init__(self, model, instructions: list[str], word_dropout: float = 0.0, variants: int = 0, seed: int = 0,
+                 paraphrases: dict[str, list[str]] | None = None):
         cfg = model.cfg.language
         self.tokenizer = Tokenizer(tokenizer_dir(cfg), cfg.max_tokens)
         originals = sorted(set(instructions))
@@ -29,12 +34,24 @@ class LanguageBank:
         rng = np.random.default_rng(seed)
         texts: list[str] = list(originals)
         self.choices: dict[str, list[int]] = {text: [i] for i, text in enumerate(originals)}  # [original, variants...]
-        if word_dropout > 0:
-            for text in originals:
-                for variant in dict.fromkeys(drop_words(text, word_dropout, rng) for _ in range(variants)):
-                    if variant != text:
-                        self.choices[text].append(len(texts))
-                        texts.append(variant)
+        index = {text: i for i, text in enumerate(texts)}
+
+        def add(text: str, variant: str) -> None:
+            if variant != text:
+                if variant not in index:
+                    index[variant] = len(texts)
+                    texts.append(variant)
+                if index[variant] not in self.choices[text]:
+                    self.choices[text].append(index[variant])
+
+        for text in originals:
+            phrasings = [text, *(paraphrases or {}).get(text, [])]
+            for p in phrasings:
+                add(text, p)
+            if word_dropout > 0:
+                for p in phrasings:
+                    for variant in dict.fromkeys(drop_words(p, word_dropout, rng) for _ in range(variants)):
+                        add(text, variant)
         ids, masks = zip(*(self.tokenizer(t) for t in texts))
         self.ids = torch.from_numpy(np.concatenate(ids))
         self.mask = torch.from_numpy(np.concatenate(masks))

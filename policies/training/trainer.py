@@ -20,7 +20,7 @@ from torch.utils.data import DataLoader, Subset
 
 from policies.checkpoint import load_policy_model, read_stats, resolve_policy_dir, save_policy
 from policies.config import load_policy_config
-from policies.data import DatasetError, DemoDataset, WindowDataset, compute_stats
+from policies.data import PARAPHRASES_FILE, DatasetError, DemoDataset, WindowDataset, compute_stats, read_paraphrases
 from policies.model import HeronPolicy
 from policies.training.augment import augment_images
 from policies.training.config import TrainConfig
@@ -115,7 +115,16 @@ class Trainer:
         self.model.set_stats(self.stats)
         instructions = [demos[i].instruction for i in range(len(demos))]
         aug = cfg.augment
-        self.bank = LanguageBank(self.model, instructions, aug.word_dropout, aug.instruction_variants, cfg.seed)
+        table = None
+        if aug.paraphrases:
+            table = read_paraphrases(cfg.data)
+            if table is None:
+                raise DatasetError(f"augment.paraphrases: {cfg.data} has no {PARAPHRASES_FILE}; "
+                                   f"`heron collect --out {cfg.data} --episodes {len(demos)}` writes it (nothing is recollected)")
+            missing = len(set(instructions) - set(table))
+            log.info("paraphrases: %d instructions, %d phrasings in all, %d without any",
+                     len(set(instructions)), sum(map(len, table.values())), missing)
+        self.bank = LanguageBank(self.model, instructions, aug.word_dropout, aug.instruction_variants, cfg.seed, table)
         self.demos = demos
 
     def _loader(self, dataset, shuffle: bool, seed: int) -> DataLoader:

@@ -37,6 +37,15 @@ def sample_instruction(task: str, args: dict, rng: np.random.Generator, split: s
     return fill_template(template, args)
 
 
+def paraphrases(task: str, args: dict, split: str = "train") -> list[str]:
+    """Every phrasing of ``task`` with ``args`` that the ``split`` templates give."""
+    if split not in ("train", "heldout"):
+        raise ValueError(f"split={split!r}; allowed: train, heldout")
+    cls = TASKS.get(task)
+    args = cls.validate_args(args)
+    return list(dict.fromkeys(fill_template(t, args) for t in cls.templates[split]))
+
+
 def fill_template(template: str, args: dict) -> str:
     values = dict(args)
     if "direction" in values:

@@ -19,6 +19,12 @@ class Pick(Task):
             "lift the {object} cube",
             "grab the {object} block and lift it",
             "raise the {object} block off the table",
+            "take the {object} block off the table",
+            "grasp the {object} cube and raise it",
+            "lift up the {object} block",
+            "hold the {object} cube above the table",
+            "can you lift the {object} block",
+            "the {object} cube should end up off the table",
         ),
         "heldout": (
             "hoist the {object} cube into the air",

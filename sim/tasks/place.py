@@ -25,6 +25,12 @@ class Place(Task):
             "place the {object} cube into the tray",
             "drop the {object} block into the container",
             "move the {object} block into the bowl",
+            "drop the {object} cube in the bowl",
+            "put the {object} block into the container",
+            "transfer the {object} cube to the tray",
+            "get the {object} block into the bowl",
+            "can you put the {object} cube in the bowl",
+            "the {object} block should end up in the container",
         ),
         "heldout": (
             "the {object} cube goes in the tray",

@@ -68,6 +68,12 @@ class Push(Task):
             "shove the {object} cube {direction}",
             "slide the {object} block {direction}",
             "nudge the {object} block {direction} with the gripper",
+            "push the {object} cube {direction}",
+            "slide the {object} cube {direction} along the table",
+            "shove the {object} block {direction} a little",
+            "nudge the {object} cube {direction}",
+            "can you push the {object} block {direction}",
+            "the {object} cube should be pushed {direction}",
         ),
         "heldout": (
             "give the {object} cube a push {direction}",

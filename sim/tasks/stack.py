@@ -19,6 +19,12 @@ class Stack(Task):
             "put the {object} cube on top of the {base} cube",
             "place the {object} block onto the {base} one",
             "set the {object} block on the {base} block",
+            "stack the {object} cube on the {base} cube",
+            "put the {object} block onto the {base} block",
+            "place the {object} cube on top of the {base} block",
+            "lay the {object} block on the {base} one",
+            "can you stack the {object} block on the {base} block",
+            "the {object} cube should end up on the {base} cube",
         ),
         "heldout": (
             "pile the {object} cube on the {base} cube",

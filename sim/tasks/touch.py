@@ -19,6 +19,12 @@ class Touch(Task):
             "tap the {object} cube",
             "poke the {object} block",
             "reach out and touch the {object} block",
+            "touch the {object} cube",
+            "tap the {object} block",
+            "poke the {object} cube with the gripper",
+            "press on the {object} block",
+            "can you touch the {object} cube",
+            "i want you to tap the {object} block",
         ),
         "heldout": (
             "make contact with the {object} cube",

@@ -17,6 +17,12 @@ class Zone(Task):
             "put the {object} cube in the {zone} square",
             "place the {object} block on the {zone} area",
             "slide the {object} block into the {zone} zone",
+            "move the {object} cube to the {zone} zone",
+            "put the {object} block on the {zone} square",
+            "place the {object} cube in the {zone} area",
+            "take the {object} block to the {zone} square",
+            "can you move the {object} block to the {zone} zone",
+            "the {object} cube should end up in the {zone} square",
         ),
         "heldout": (
             "the {object} cube belongs on the {zone} patch",

@@ -17,7 +17,7 @@ import pytest
 from agent.cli import main
 from agent.collect import collect, episode_seed, resolve_tasks, task_of
 from agent.video import VideoError, tile, write_video
-from policies.data import DemoDataset, WindowDataset, compute_stats, read_meta, shard_path, write_meta
+from policies.data import DemoDataset, WindowDataset, compute_stats, read_meta, read_paraphrases, shard_path, write_meta
 
 FAST = ["--tasks", "touch,pick", "--image-size", "32", "--no-progress"]
 
@@ -48,6 +48,14 @@ def test_cli_collects_with_two_workers_and_reads_back(tmp_path, capsys):
     assert meta["config"]["tasks"] == ["touch", "pick"] and meta["config"]["seed"] == 7
     assert meta["versions"]["pybullet"] and meta["versions"]["h5py"] == h5py.__version__
     assert meta["counts"]["stored"] == len(ds)
+    # the paraphrase table: each stored instruction -> the other train phrasings of its task and arguments
+    from sim.tasks.language import paraphrases
+
+    table = read_paraphrases(out)
+    assert summary["paraphrases"] == str(out / "paraphrases.json") and set(table) == {e.instruction for e in ds.episodes}
+    for info in ds.episodes:
+        alts = table[info.instruction]
+        assert info.instruction not in alts and sorted(alts + [info.instruction]) == sorted(paraphrases(info.task, info.args))
     mp4 = list(videos.glob("episode-000000-touch.mp4"))
     assert len(mp4) == 1 and cv2.VideoCapture(str(mp4[0])).get(cv2.CAP_PROP_FRAME_COUNT) == ep.num_steps
 

@@ -112,3 +112,42 @@ def test_word_dropout_variants_of_each_instruction(tiny_policy):
     assert len(drawn) >= 4
     with pytest.raises(ConfigError, match="word_dropout"):
         load_train_config("configs/train/tiny.yaml", ["augment.word_dropout=1.5"])
+
+
+def test_paraphrases_are_drawn_as_variants(tiny_policy):
+    import torch
+
+    from policies.checkpoint import load_policy_model
+    from policies.training.language_bank import LanguageBank
+
+    model = load_policy_model(tiny_policy)
+    texts = ["put the red block in the bowl", "touch the green block"]
+    table = {texts[0]: ["drop the red cube into the tray", "place the red block in the bowl"], "unused text": ["x"]}
+    bank = LanguageBank(model, texts, paraphrases=table)
+    alone = LanguageBank(model, ["drop the red cube into the tray"])
+    assert [len(bank.choices[t]) for t in texts] == [3, 1]
+    a, _ = bank.lookup(model, texts)  # no augmentation: the recorded instruction
+    assert torch.equal(a, LanguageBank(model, texts).lookup(model, texts)[0])
+    gen = torch.Generator().manual_seed(0)
+    drawn = [bank.lookup(model, [texts[0]], augment=True, gen=gen)[0] for _ in range(40)]
+    target = alone.lookup(model, ["drop the red cube into the tray"])[0]
+    assert any(torch.equal(d, target) for d in drawn)  # the paraphrase's own features are among the draws
+    assert len({d.sum().item() for d in drawn}) == 3
+    # with word dropout too: variants of every phrasing, not only of the recorded one
+    both = LanguageBank(model, texts, word_dropout=0.3, variants=4, seed=0, paraphrases=table)
+    assert len(both.choices[texts[0]]) > 3
+
+
+def test_paraphrase_augmentation_needs_the_table(tmp_path):
+    from policies.data import PARAPHRASES_FILE, write_paraphrases
+
+    data = write_synthetic_demos(tmp_path / "demos", episodes=3, steps=6)
+    with pytest.raises(DatasetError, match="paraphrases.json.*heron collect"):
+        Trainer(_cfg(data, tmp_path / "run", "steps=2", "augment.paraphrases=true"), progress=False).fit()
+    (data / PARAPHRASES_FILE).write_text('{"pick up the red block": "lift it"}')
+    with pytest.raises(DatasetError, match="list of non-empty strings"):
+        Trainer(_cfg(data, tmp_path / "run", "steps=2", "augment.paraphrases=true"), progress=False).fit()
+    write_paraphrases(data, {"pick up the red block": ["lift the red cube", "raise the red block off the table"]})
+    trainer = Trainer(_cfg(data, tmp_path / "run", "steps=2", "augment.paraphrases=true"), progress=False)
+    assert trainer.fit()["steps"] == 2
+    assert len(trainer.bank.choices["pick up the red block"]) == 3

@@ -1,5 +1,7 @@
 import itertools
 
+import re
+
 import numpy as np
 import pytest
 
@@ -71,3 +73,11 @@ def test_instruction_charset_covers_templates():
         for template in cls.templates["train"] + cls.templates["heldout"]:
             for args in _all_args(cls):
                 assert set(fill_template(template, args)) <= set(INSTRUCTION_CHARSET)
+
+
+def test_heldout_templates_keep_words_no_training_phrasing_uses():
+    """Held-out phrasings test language generalisation only while training never shows their cue words."""
+    train_words = {w for cls in map(TASKS.get, TASKS.names()) for t in cls.templates["train"] for w in re.findall(r"[a-z]+", t)}
+    for task in TASKS.names():
+        for template in TASKS.get(task).templates["heldout"]:
+            assert set(re.findall(r"[a-z]+", template)) - train_words - {"object", "base", "zone", "direction"}, template
