@@ -27,49 +27,49 @@ def library_versions() -> dict[str, str]:
     return out
 
 
-def read_meta(directory: str | Path) -> dict[str, Any] | None:
-    """The directory's metadata, or None when it has no ``meta.json``."""
-    path = Path(directory) / META_FILE
+def _read_json(path: Path, what: str, fix: str) -> Any:
+    """A JSON file's content, or None when it does not exist; unreadable -> DatasetError naming ``fix``."""
     if not path.exists():
         return None
     try:
-        meta = json.loads(path.read_text())
+        return json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
-        raise DatasetError(f"{path}: unreadable metadata ({exc}); fix or delete the file") from None
-    if not isinstance(meta, dict):
+        raise DatasetError(f"{path}: unreadable {what} ({exc}); {fix}") from None
+
+
+def _write_json(path: Path, value: Any, indent: int) -> Path:
+    """Write atomically: a crash leaves the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".json.tmp{os.getpid()}")
+    tmp.write_text(json.dumps(value, indent=indent, sort_keys=True) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+def read_meta(directory: str | Path) -> dict[str, Any] | None:
+    """The directory's metadata, or None when it has no ``meta.json``."""
+    path = Path(directory) / META_FILE
+    meta = _read_json(path, "metadata", "fix or delete the file")
+    if meta is not None and not isinstance(meta, dict):
         raise DatasetError(f"{path}: metadata must be a JSON object, got {type(meta).__name__}")
     return meta
 
 
 def write_meta(directory: str | Path, meta: dict[str, Any]) -> Path:
-    """Write ``meta.json`` atomically (a crash leaves the old file or the new one, never half)."""
-    path = Path(directory) / META_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".json.tmp{os.getpid()}")
-    tmp.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)
-    return path
+    """Write ``meta.json`` atomically."""
+    return _write_json(Path(directory) / META_FILE, meta, indent=2)
 
 
 def write_paraphrases(directory: str | Path, table: dict[str, list[str]]) -> Path:
     """Write ``paraphrases.json`` (instruction -> other phrasings of the same task and arguments) atomically."""
-    path = Path(directory) / PARAPHRASES_FILE
-    tmp = path.with_suffix(f".json.tmp{os.getpid()}")
-    tmp.write_text(json.dumps(dict(sorted(table.items())), indent=1) + "\n")
-    os.replace(tmp, path)
-    return path
+    return _write_json(Path(directory) / PARAPHRASES_FILE, table, indent=1)
 
 
 def read_paraphrases(directory: str | Path) -> dict[str, list[str]] | None:
     """The dataset's paraphrase table, or None when it has none; a malformed file is a DatasetError."""
     path = Path(directory) / PARAPHRASES_FILE
-    if not path.exists():
-        return None
-    try:
-        table = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DatasetError(f"{path}: unreadable paraphrases ({exc}); `heron collect` rewrites it") from None
-    ok = isinstance(table, dict) and all(
+    table = _read_json(path, "paraphrases", "`heron collect` rewrites it")
+    ok = table is None or isinstance(table, dict) and all(
         isinstance(v, list) and all(isinstance(x, str) and x.strip() for x in v) for v in table.values())
     if not ok:
         raise DatasetError(f"{path}: must map each instruction to a list of non-empty strings; `heron collect` rewrites it")
