@@ -28,8 +28,8 @@ from policies.data import (
     FORMAT_NAME,
     FORMAT_VERSION,
     DatasetError,
-    DemoDataset,
     Episode,
+    EpisodeInfo,
     find_shards,
     library_versions,
     open_reader,
@@ -215,16 +215,16 @@ class _Tally:
     repaired: int = 0
 
 
-def stored_indices(out: Path) -> set[int]:
-    """Collection indices of the complete episodes already in ``out``'s shards."""
-    done: set[int] = set()
+def stored_episodes(out: Path) -> list[EpisodeInfo]:
+    """The complete episodes already in ``out``'s shards (metadata only)."""
+    episodes: list[EpisodeInfo] = []
     for path in find_shards(out):
         reader = open_reader(path)
         try:
-            done.update(e.index for e in reader.episodes())
+            episodes.extend(reader.episodes())
         finally:
             reader.close()
-    return done
+    return episodes
 
 
 def _check_resume(out: Path, cfg: CollectConfig, meta: dict[str, Any] | None) -> None:
@@ -363,15 +363,15 @@ def collect(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     meta = _start_meta(out, cfg)
-    done = stored_indices(out)
+    done = {e.index for e in stored_episodes(out)}
     todo = [i for i in range(cfg.episodes) if i not in done]
 
     tally, start = _Tally(), time.perf_counter()
     interrupted = _run_workers(cfg, todo, tally, progress) if todo else False
     elapsed = time.perf_counter() - start
 
-    stored = stored_indices(out)
-    per_task = Counter(task_of(cfg.tasks, i) for i in stored)
+    stored = stored_episodes(out)
+    per_task = Counter(task_of(cfg.tasks, e.index) for e in stored)
     saved = sum(tally.saved.values())
     summary = {
         "out": str(out),
@@ -390,20 +390,19 @@ def collect(
         "interrupted": interrupted,
     }
     _finish_meta(out, meta, cfg, summary, per_task)
-    summary["paraphrases"] = str(write_dataset_paraphrases(out))
+    summary["paraphrases"] = str(write_paraphrases(out, paraphrase_table(stored)))
     return summary
 
 
-def write_dataset_paraphrases(out: str | Path) -> Path:
-    """``paraphrases.json``: each stored instruction -> the other phrasings of its task and arguments
+def paraphrase_table(episodes: Sequence[EpisodeInfo]) -> dict[str, list[str]]:
+    """For ``paraphrases.json``: each stored instruction -> the other phrasings of its task and arguments
     from the same template split (``augment.paraphrases`` in training draws from them)."""
     from sim.tasks.language import paraphrases
 
     table: dict[str, set[str]] = {}
-    with DemoDataset(out) as demos:
-        for e in demos.episodes:
-            table.setdefault(e.instruction, set()).update(paraphrases(e.task, e.args, e.split))
-    return write_paraphrases(out, {text: sorted(alts - {text}) for text, alts in table.items()})
+    for e in episodes:
+        table.setdefault(e.instruction, set()).update(paraphrases(e.task, e.args, e.split))
+    return {text: sorted(alts - {text}) for text, alts in table.items()}
 
 
 def _start_meta(out: Path, cfg: CollectConfig) -> dict[str, Any]:
