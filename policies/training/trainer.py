@@ -113,7 +113,7 @@ class Trainer:
         # a fine-tune keeps the normalization its weights were trained with
         self.stats = init_stats or compute_stats(self.train_set)
         self.model.set_stats(self.stats)
-        instructions = [demos[i].instruction for i in range(len(demos))]
+        instructions = [e.instruction for e in demos.episodes]  # metadata only: no arrays decompressed
         aug = cfg.augment
         table = None
         if aug.paraphrases:
