@@ -31,12 +31,14 @@ def local_env(domain_id: int, log_dir: str) -> dict:
 
 
 @contextmanager
-def node_processes(env: dict, sim_params: dict, policy_params: dict, log_dir: Path):
-    """Start heron-sim-node and heron-policy-node with ``-p key:=value`` params; stop them on exit."""
+def node_processes(env: dict, sim_params: dict | None, policy_params: dict, log_dir: Path):
+    """Start heron-sim-node (unless ``sim_params`` is None) and heron-policy-node with ``-p key:=value``
+    params; stop them on exit."""
     log_dir.mkdir(parents=True, exist_ok=True)
     procs, logs = [], []
+    nodes = ([] if sim_params is None else [("heron-sim-node", sim_params)]) + [("heron-policy-node", policy_params)]
     try:
-        for exe, params in (("heron-sim-node", sim_params), ("heron-policy-node", policy_params)):
+        for exe, params in nodes:
             args = [a for k, v in params.items() for a in ("-p", f"{k}:={_ros_value(v)}")]
             log = open(log_dir / f"{exe}.log", "w")
             logs.append(log)

@@ -153,10 +153,29 @@ def test_bad_instruction_holds_then_recovers(rig, text, reason):
     start(h)
 
 
-@pytest.mark.parametrize("rig", [{"control_trigger": "timer"}, {"control_trigger": "sensors"}], indirect=True, ids=["timer", "sensors"])
-def test_sensors_stopping_hold_within_one_period(rig):
-    node, h = rig
-    start(h)
+@pytest.mark.parametrize("trigger", ["timer", "sensors"])
+def test_sensors_stopping_hold_within_one_period(ros_context, ros_env, tmp_path, trigger):
+    # The node in its own process, as on a robot: in one process with the harness, the two executors
+    # share the GIL, and the node's timer stalled for 0.3-0.5 s in about 1 run in 15 (measured with a
+    # stack sampler: the whole process froze, outside the node's own code).
+    from ros.bench import local_env, node_processes
+
+    env = local_env(ros_context.heron_domain_id, ros_env["ROS_LOG_DIR"])
+    params = {"policy": "expert", "stale_timeout_s": 0.3, "control_rate_hz": 20.0, "control_trigger": trigger}
+    h = Harness(ros_context)
+    spinner = Spinner(ros_context, h)
+    try:
+        with node_processes(env, None, params, tmp_path) as procs:
+            wait_for(lambda: h.statuses and h.statuses[-1]["state"] == "active", timeout=30.0, what="the node process to start")
+            start(h)
+            _check_stale_hold(h)
+            assert procs[0].poll() is None
+    finally:
+        spinner.close()
+        h.destroy_node()
+
+
+def _check_stale_hold(h):
     h.paused = True
     n = len(h.statuses)
     first = wait_for(lambda: next((s for s in h.statuses[n:] if "stale_observation" in (s["holding"] or "")), None),
