@@ -15,6 +15,7 @@ RUNTIMES = ("onnx", "torch")
 CONTROL_RATE_RANGE = (10.0, 30.0)
 CHUNKING_TYPES = ("none", "ensemble", "queue")
 CONTROL_TRIGGERS = ("timer", "sensors")
+EPISODE_STARTS = ("instruction", "command")
 
 
 def _check(cond: bool, key: str, value, allowed: str) -> None:
@@ -89,6 +90,8 @@ class SimNodeConfig:
     publish_expert: bool = field(default=False, metadata={"doc": "publish the scripted expert's action on /heron/expert_action (tests, baselines)"})
     wait_for_command: bool = field(default=True, metadata={"doc": "after a task reset, step physics only once a command arrives"})
     step_mode: str = field(default="clock", metadata={"doc": "clock: step at control_hz in wall-clock time | command: one step per command received (lock-step, for tests and evaluation)"})
+    episode_start: str = field(default="instruction", metadata={"doc": "instruction: after a task reset the episode (its steps and budget) starts at the first command that follows an instruction on instruction_topic; earlier commands (a policy's holds while it has no instruction) move nothing and cost nothing | command: at the first command (a client that sends no instructions)"})
+    instruction_topic: str = field(default="/heron/instruction", metadata={"doc": "where episode_start: instruction listens"})
 
     def __post_init__(self):
         _check(16 <= self.image_size <= 1024, "image_size", self.image_size, "16..1024")
@@ -97,6 +100,8 @@ class SimNodeConfig:
             _check(0 <= getattr(self, key) <= 200, key, getattr(self, key), "0 (every step) or up to 200 Hz")
         _check(self.cmd_timeout_s > 0, "cmd_timeout_s", self.cmd_timeout_s, "must be > 0 s")
         _check(self.step_mode in ("clock", "command"), "step_mode", self.step_mode, "clock or command")
+        _check(self.episode_start in EPISODE_STARTS, "episode_start", self.episode_start, f"allowed {', '.join(EPISODE_STARTS)}")
+        _check(self.instruction_topic.startswith("/"), "instruction_topic", self.instruction_topic, "must be an absolute topic name")
 
 
 def declare(node, cls) -> None:

@@ -2,10 +2,17 @@
 
 Publishes /camera/front/image_raw, /camera/wrist/image_raw (rgb8), /joint_states (7 arm + 2 finger
 joints), /heron/ee_pose (PoseStamped) and /heron/task_status (String JSON {"task", "args",
-"instruction", "instruction_index", "success", "steps", "max_steps", "state"}). Applies
-/heron/cmd_twist + /heron/gripper_cmd (or the raw /heron/cmd_action); a command older than
-``cmd_timeout_s`` means "hold still". /heron/task (String JSON {"task", "args"?, "seed"?,
-"instruction"?}) resets the scene to a new task; bad JSON is reported and ignored.
+"instruction", "instruction_index", "success", "steps", "max_steps", "state", "waiting_for",
+"episode_started_at", "waited_s"}). Applies /heron/cmd_twist + /heron/gripper_cmd (or the raw
+/heron/cmd_action); a command older than ``cmd_timeout_s`` means "hold still". /heron/task (String
+JSON {"task", "args"?, "seed"?, "instruction"?}) resets the scene to a new task; bad JSON is
+reported and ignored.
+
+Episode start (``episode_start: instruction``, the default): after a reset nothing moves and no step
+is counted until an instruction has arrived on /heron/instruction and then a command: the policy
+node's holds while it waits for its instruction spend none of the episode's budget, in either step
+mode. ``task_status`` says when the episode started (``episode_started_at``, node clock, s) and how
+long it waited for it (``waited_s``).
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, qos_profile_sensor_data
+from rclpy.time import Time
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Float64, Float64MultiArray, String
 
@@ -55,13 +63,19 @@ class SimNode(Node):
         self.create_subscription(Float64, topics.GRIPPER_CMD, self._on_gripper, reliable, callback_group=g)
         self.create_subscription(Float64MultiArray, topics.CMD_ACTION, self._on_action, reliable, callback_group=g)
         self.create_subscription(String, topics.TASK, self._on_task, reliable, callback_group=g)
+        if c.episode_start == "instruction":
+            self.create_subscription(String, c.instruction_topic, self._on_instruction, reliable, callback_group=g)
         self._action = np.zeros(5, np.float32)
         self._action[4] = -1.0
         self._cmd_time: float | None = None
         self._gripper = -1.0
+        self._twist_refused = False
         self.terminal = False
         self.waiting = c.wait_for_command
         self.steps = 0
+        self._instruction_time: int | None = None  # node clock (ns) of the first instruction since the reset
+        self._reset_time = 0
+        self.started_at: int | None = None  # node clock (ns) of the episode's first counted command
         self.last_error: str | None = None
         self._reset({"task": c.task or None, "seed": c.seed})
         self.create_timer(1.0 / c.control_hz, self._step, callback_group=g)
@@ -95,19 +109,33 @@ class SimNode(Node):
         self.obs, self.info = self.env.reset(seed=seed, options=options)
         self.steps, self.terminal, self.waiting = 0, False, self.config.wait_for_command
         self._cmd_time = None
+        self._instruction_time = self.started_at = None
+        self._reset_time = self.get_clock().now().nanoseconds
+        if not self.waiting:
+            self.started_at = self._reset_time
         self.last_error = None
         self.get_logger().info(f"task {self.info['task']} {self.info['args']}: {self.info['instruction']!r}")
         self._publish_all()
 
+    def _on_instruction(self, msg: String) -> None:
+        if msg.data.strip() and self._instruction_time is None:
+            self._instruction_time = self.get_clock().now().nanoseconds
+            self._publish_status()
+
     # -- commands ---------------------------------------------------------------------------------------
     def _on_twist(self, msg: TwistStamped) -> None:
+        # A twist stamped before this node saw the instruction is a hold the policy sent without one.
+        self._twist_refused = not self._counts(Time.from_msg(msg.header.stamp).nanoseconds)
+        if self._twist_refused:
+            return
         c, t = self.config, msg.twist
         a = cv.twist_values_to_action((t.linear.x, t.linear.y, t.linear.z), t.angular.z, 0.0, c.max_xyz_step, c.max_yaw_step, c.control_hz)
         self._action[:4] = a[:4]
         self._command_received()
 
     def _on_gripper(self, msg: Float64) -> None:
-        if np.isfinite(msg.data):
+        refused, self._twist_refused = self._twist_refused, False  # the second half of a refused pair
+        if np.isfinite(msg.data) and self._counts() and not refused:
             self._action[4] = float(np.clip(2.0 * msg.data - 1.0, -1.0, 1.0))
             self._command_received()
             if self.config.step_mode == "command":  # the gripper message closes a twist + gripper pair
@@ -118,14 +146,25 @@ class SimNode(Node):
         if a.shape != (5,) or not np.all(np.isfinite(a)):
             self.get_logger().warning(f"ignoring {topics.CMD_ACTION}: need 5 finite values, got {list(msg.data)[:8]}")
             return
+        if not self._counts():
+            return
         self._action = np.clip(a, -1.0, 1.0)
         self._command_received()
         if self.config.step_mode == "command":
             self._advance()
 
+    def _counts(self, stamp_ns: int | None = None) -> bool:
+        """Whether a command may start (or continue) the episode: with episode_start: instruction, not
+        before an instruction has arrived since the reset (nor, for a stamped command, stamped before it)."""
+        if not self.waiting or self.config.episode_start == "command":
+            return True
+        return self._instruction_time is not None and (not stamp_ns or stamp_ns >= self._instruction_time)
+
     def _command_received(self) -> None:
         self._cmd_time = time.monotonic()
-        self.waiting = False
+        if self.waiting:
+            self.waiting = False
+            self.started_at = self.get_clock().now().nanoseconds
 
     # -- physics ----------------------------------------------------------------------------------------
     def _step(self) -> None:
@@ -185,10 +224,18 @@ class SimNode(Node):
     def task_status(self) -> dict:
         i = self.info
         state = "done" if self.terminal else "waiting_for_command" if self.waiting else "running"
+        waiting_for = None
+        if self.waiting:
+            need_instruction = self.config.episode_start == "instruction" and self._instruction_time is None
+            waiting_for = f"an instruction on {self.config.instruction_topic}" if need_instruction else "a command"
+        started = self.started_at
         return {
             "task": i["task"], "args": i["args"], "instruction": i["instruction"],
             "instruction_index": i["subtask_index"], "success": bool(i["success"]), "steps": self.steps,
-            "max_steps": i["max_steps"], "state": state, "last_error": self.last_error,
+            "max_steps": i["max_steps"], "state": state, "waiting_for": waiting_for,
+            "episode_started_at": None if started is None else started * 1e-9,
+            "waited_s": None if started is None else round((started - self._reset_time) * 1e-9, 3),
+            "last_error": self.last_error,
         }
 
     def _publish_status(self) -> None:

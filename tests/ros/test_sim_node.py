@@ -23,6 +23,7 @@ class Client(Node):
         r = QoSProfile(depth=10)
         self.task_pub = self.create_publisher(String, topics.TASK, r)
         self.action_pub = self.create_publisher(Float64MultiArray, topics.CMD_ACTION, r)
+        self.instruction_pub = self.create_publisher(String, topics.INSTRUCTION, r)
         self.status, self.poses, self.images = [], [], []
         self.create_subscription(String, topics.TASK_STATUS, lambda m: self.status.append(json.loads(m.data)), r)
         self.create_subscription(PoseStamped, topics.EE_POSE, self.poses.append, qos_profile_sensor_data)
@@ -79,6 +80,8 @@ def _ee_x_after_steps(node, n):
 def test_commands_move_and_silence_holds(rig):
     node, c = rig
     wait_for(lambda: c.poses, what="an ee pose")
+    c.instruction_pub.publish(String(data="pick up the red block"))  # episode_start: instruction
+    wait_for(lambda: c.status and c.status[-1]["waiting_for"] == "a command", what="the instruction to arrive")
     x0 = ee_x(c)
     for _ in range(5):
         c.action_pub.publish(Float64MultiArray(data=[1.0, 0.0, 0.0, 0.0, -1.0]))
