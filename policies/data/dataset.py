@@ -79,6 +79,7 @@ class DemoDataset:
             success=info.success,
             split=info.split,
             args=info.args,
+            dims=info.dims,
         )
 
     def __iter__(self) -> Iterator[Episode]:

@@ -31,13 +31,16 @@ IMAGE_KEYS = schema.CAMERAS
 ATTRS = ("index", "seed", "task", "args", "instruction", "success", "split", "num_steps")
 
 
-def check_layout(shapes: dict[str, tuple[tuple[int, ...], np.dtype]], where: str) -> int:
+def check_layout(shapes: dict[str, tuple[tuple[int, ...], np.dtype]], where: str, dims: dict[str, int] | None = None) -> int:
     """Check array names, dtypes and shapes; return the number of steps T.
 
-    ``shapes`` maps array name -> (shape, dtype); ``where`` names the file/episode in errors.
+    ``shapes`` maps array name -> (shape, dtype); ``where`` names the file/episode in errors; ``dims``
+    overrides the widths of proprio / actions for data from another robot (default: the simulator's).
     """
     steps, first = None, None
     for name, (dtype, trailing) in ARRAYS.items():
+        if dims and name in dims:
+            trailing = (int(dims[name]),)
         if name not in shapes:
             raise DatasetError(f"{where}: missing array {name!r} (expected {sorted(ARRAYS)})")
         shape, got_dtype = shapes[name]
@@ -72,13 +75,15 @@ class Episode:
     success: bool = True
     split: str = "train"
     args: dict[str, Any] = field(default_factory=dict)
+    # widths of "proprio" / "actions" when they are not the simulator's 22 / 5 (data from another robot)
+    dims: dict[str, int] | None = None
 
     def __post_init__(self) -> None:
         self.rgb_front = np.ascontiguousarray(self.rgb_front)
         self.rgb_wrist = np.ascontiguousarray(self.rgb_wrist)
         self.proprio = np.ascontiguousarray(self.proprio)
         self.actions = np.ascontiguousarray(self.actions)
-        check_layout({k: (v.shape, v.dtype) for k, v in self.arrays().items()}, f"episode {self.index}")
+        check_layout({k: (v.shape, v.dtype) for k, v in self.arrays().items()}, f"episode {self.index}", self.dims)
         if not isinstance(self.instruction, str) or len(self.instruction) > schema.MAX_INSTRUCTION_CHARS:
             raise DatasetError(
                 f"episode {self.index}: instruction must be a str of at most {schema.MAX_INSTRUCTION_CHARS} chars, "

@@ -132,6 +132,8 @@ class Hdf5ShardWriter:
         g.attrs["success"] = bool(episode.success)
         g.attrs["split"] = str(episode.split)
         g.attrs["num_steps"] = episode.num_steps
+        if episode.dims:
+            g.attrs["dims"] = json.dumps(episode.dims, sort_keys=True)
         self._f.flush()
         g.attrs["complete"] = True  # last: marks the episode as whole
         self._f.flush()
@@ -182,7 +184,8 @@ class Hdf5ShardReader:
                     if not isinstance(ds, h5py.Dataset):
                         raise DatasetError(f"{where}: {name!r} is not a dataset")
                     shapes[name] = (ds.shape, ds.dtype)
-            steps = check_layout(shapes, where)
+            dims = json.loads(_text(g.attrs["dims"])) if "dims" in g.attrs else None
+            steps = check_layout(shapes, where, dims)
             if int(g.attrs["num_steps"]) != steps:
                 raise DatasetError(f"{where}: num_steps attribute {int(g.attrs['num_steps'])} != array length {steps}")
             try:
@@ -202,6 +205,7 @@ class Hdf5ShardReader:
                     split=str(_text(g.attrs["split"])),
                     num_steps=steps,
                     image_shapes={c: tuple(shapes[c][0][1:]) for c in IMAGE_KEYS},
+                    dims=dims,
                 )
             )
         return out

@@ -34,6 +34,7 @@ class EpisodeInfo:
     split: str
     num_steps: int
     image_shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)  # camera -> (H, W, 3)
+    dims: dict[str, int] | None = None  # proprio / actions widths when not the simulator's (Episode.dims)
 
 
 class ShardWriter(Protocol):

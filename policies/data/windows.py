@@ -28,7 +28,7 @@ DEFAULT_MEMORY_LIMIT_MB = 4096
 
 def hold_action(last_action: np.ndarray) -> np.ndarray:
     """The padding action past an episode's end: no motion, gripper as it was last commanded."""
-    hold = np.zeros(schema.ACTION_DIM, np.float32)
+    hold = np.zeros(len(last_action), np.float32)
     hold[-1] = last_action[-1]
     return hold
 
@@ -74,6 +74,9 @@ class WindowDataset:
                     f"{self.dataset.root}: episodes have different {cam} sizes {sorted(shapes)}; "
                     "use episodes collected with one --image-size"
                 )
+        widths = {tuple(sorted((info.dims or {}).items())) for info in infos}
+        if len(widths) > 1:
+            raise DatasetError(f"{self.dataset.root}: episodes have different proprio/action widths {sorted(widths)}")
         self.lengths = np.array([info.num_steps for info in infos], np.int64)
         self.starts = np.concatenate([[0], np.cumsum(self.lengths)[:-1]]).astype(np.int64)
         self.nbytes = self._estimate_bytes(infos)
