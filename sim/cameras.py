@@ -53,6 +53,29 @@ FRONT_PROJ = perspective(FRONT_FOV)
 WRIST_PROJ = perspective(WRIST_FOV)
 
 
+def front_camera(shift=None, rotation=None, fov_delta=None) -> tuple[list[float], list[float]]:
+    """(view, projection) of the front camera moved by ``shift`` (m, eye and target), turned by
+    ``rotation`` (deg pan about the vertical, tilt about the camera's right axis) and with ``fov_delta``
+    deg more field of view; all None gives FRONT_VIEW, FRONT_PROJ."""
+    if shift is None and rotation is None and fov_delta is None:
+        return FRONT_VIEW, FRONT_PROJ
+    eye, target = FRONT_EYE.copy(), FRONT_TARGET.copy()
+    if shift is not None:
+        eye, target = eye + np.asarray(shift), target + np.asarray(shift)
+    if rotation is not None:
+        pan, tilt = (math.radians(a) for a in rotation)
+        f = target - eye
+        c, s = math.cos(pan), math.sin(pan)
+        f = np.array([c * f[0] - s * f[1], s * f[0] + c * f[1], f[2]])
+        right = np.cross(f, (0, 0, 1))
+        right /= np.linalg.norm(right)
+        # Rodrigues rotation of f about the right axis
+        f = f * math.cos(tilt) + np.cross(right, f) * math.sin(tilt) + right * np.dot(right, f) * (1 - math.cos(tilt))
+        target = eye + f
+    fov = FRONT_FOV + (fov_delta or 0.0)
+    return look_at(eye, target, (0, 0, 1)), perspective(fov)
+
+
 def project_front(points: np.ndarray, size: int) -> np.ndarray:
     """Pixel (u right, v down) of world points (N, 3) in a front image of ``size`` px."""
     pts = np.c_[np.atleast_2d(points), np.ones(len(np.atleast_2d(points)))]
@@ -68,14 +91,16 @@ def wrist_view(hand_pos: np.ndarray, hand_rot: np.ndarray) -> list[float]:
     return look_at(hand_pos + hand_rot @ WRIST_EYE, hand_pos + hand_rot @ WRIST_TARGET, hand_rot @ WRIST_UP)
 
 
-def render(p, client: int, size: int, view, proj, depth: bool = False, background=None, plane_z: float = 0.0):
+def render(p, client: int, size: int, view, proj, depth: bool = False, background=None, plane_z: float = 0.0,
+           light: dict | None = None):
     """RGB uint8 (size, size, 3) and, if asked, linear depth in metres float32 (size, size).
 
-    ``background`` (RGB) fills undrawn pixels: the table plane at height ``plane_z``.
+    ``background`` (RGB) fills undrawn pixels: the table plane at height ``plane_z``. ``light``:
+    ``lightDirection`` / ``lightColor`` for the renderer (None: its default light).
     """
     _, _, rgba, zbuf, _ = p.getCameraImage(
         size, size, view, proj, shadow=0, renderer=p.ER_TINY_RENDERER,
-        flags=p.ER_NO_SEGMENTATION_MASK, physicsClientId=client,
+        flags=p.ER_NO_SEGMENTATION_MASK, physicsClientId=client, **(light or {}),
     )
     rgb = np.asarray(rgba, dtype=np.uint8).reshape(size, size, 4)[:, :, :3].copy()
     z = np.asarray(zbuf, dtype=np.float32).reshape(size, size)
@@ -118,15 +143,17 @@ def plane_depth(view: tuple, proj: tuple, size: int, plane_z: float) -> np.ndarr
 _SHADED: dict = {}
 
 
-def shaded_color(p, client: int, rgba) -> np.ndarray:
+def shaded_color(p, client: int, rgba, light: dict | None = None) -> np.ndarray:
     """The RGB the renderer gives an upward-facing surface of color ``rgba`` (measured once)."""
-    key = tuple(rgba)
+    key = (tuple(rgba), tuple(sorted((k, tuple(v)) for k, v in (light or {}).items())))
     if key not in _SHADED:
+        if len(_SHADED) > 256:
+            _SHADED.clear()
         kw = {"physicsClientId": client}
         vis = p.createVisualShape(p.GEOM_BOX, halfExtents=[1, 1, 0.01], rgbaColor=rgba, **kw)
         body = p.createMultiBody(0, -1, vis, (0, 0, -50), **kw)
         view = look_at((0, 0, -48), (0, 0, -50), (1, 0, 0))
-        rgb, _ = render(p, client, 8, view, perspective(30.0))
+        rgb, _ = render(p, client, 8, view, perspective(30.0), light=light)
         p.removeBody(body, **kw)
         _SHADED[key] = rgb[4, 4].copy()
     return _SHADED[key]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from sim.randomization import Randomization
+
 PHYSICS_HZ = 240
 CONTROL_HZ_CHOICES = tuple(hz for hz in range(10, 31) if PHYSICS_HZ % hz == 0)  # 10, 12, 15, 16, 20, 24, 30
 ACTION_MODES = ("ee", "joint")
@@ -26,6 +28,8 @@ class EnvConfig:
     render_mode: str | None = None
     render_size: int = 256  # env.render() front image size
     start_noise: float = 0.03  # m, random offset of the start end-effector position
+    # Domain randomisation (sim.randomization.Randomization or a dict of its fields); None: off.
+    randomize: Randomization | dict | None = None
 
     def __post_init__(self):
         if self.control_hz not in CONTROL_HZ_CHOICES:
@@ -45,6 +49,7 @@ class EnvConfig:
                 raise ValueError(f"{key}={getattr(self, key)!r} must be in (0, 0.5]")
         if not 0 <= self.start_noise <= 0.1:
             raise ValueError(f"start_noise={self.start_noise!r} must be in [0, 0.1]")
+        self.randomize = Randomization.from_any(self.randomize)
 
     @classmethod
     def from_kwargs(cls, **kw) -> "EnvConfig":

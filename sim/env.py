@@ -19,6 +19,7 @@ import numpy as np
 from sim import cameras, spaces
 from sim import objects as O
 from sim.config import PHYSICS_HZ, SPLITS, EnvConfig
+from sim.randomization import SceneDraw
 from sim.robot import FINGER_OPEN, HAND_LINK, LOWER, UPPER, YAW_LIMIT, quat_yaw
 from sim.tasks import TASKS, sample_instruction
 
@@ -29,7 +30,11 @@ START_EE = np.array([0.45, 0.0, 0.25])
 TARGET_LEASH = 0.04  # the commanded ee target stays within this of the actual ee (m, per axis)
 PROPRIO_BOUND = 100.0  # joint speeds stay far below this; finite bounds keep space checkers quiet
 MAX_TIMESTAMP = 1e7
-OPTION_KEYS = ("task", "args", "instruction", "split", "chain")
+OPTION_KEYS = ("task", "args", "instruction", "split", "chain", "advance", "scene_draw")
+ADVANCE_MODES = ("auto", "manual")
+# Random start poses (recovery starts) are drawn in this box around START_EE, scaled by arm_start.
+ARM_START_HALF_RANGE = np.array([0.17, 0.28, 0.13])
+ARM_START_LOW_Z = 0.075  # above any block, even a stacked one's base
 
 
 @dataclass
@@ -80,7 +85,11 @@ class TabletopEnv(gym.Env):
         self._p = p
         self._cid = p.connect(p.GUI if cfg.gui else p.DIRECT)
         # measured before the first build: _build's resetSimulation clears the probe body's traces
-        self._table_rgb = cameras.shaded_color(p, self._cid, O.RGBA["table"])
+        self._table_rgb = self._default_table_rgb = cameras.shaded_color(p, self._cid, O.RGBA["table"])
+        self.draw = SceneDraw()  # what domain randomisation drew for this episode
+        self._front_view, self._front_proj, self._light = cameras.FRONT_VIEW, cameras.FRONT_PROJ, None
+        self._advance = "auto"
+        self._pending = False  # manual advance: the active subtask succeeded, the next waits for advance()
         self.scene = self._build()
         self._fresh = True  # the first reset can use the world built here
         self._subtasks: list[Subtask] = []
@@ -125,11 +134,21 @@ class TabletopEnv(gym.Env):
     # -- gymnasium API --------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
-        subtasks, split = self._parse_options(options or {})
+        options = options or {}
+        subtasks, split = self._parse_options(options)
         self.split = split
+        self._advance = options.get("advance") or "auto"
+        if self._advance not in ADVANCE_MODES:
+            raise ValueError(f"reset option advance={self._advance!r}; allowed: {', '.join(ADVANCE_MODES)}")
+        if options.get("scene_draw") is not None:
+            self.draw = SceneDraw.from_dict(options["scene_draw"])
+        else:
+            self.draw = self.config.randomize.draw(self.np_random)  # draws nothing when off
+        self._apply_draw_view()
         # A fresh world every episode (~12 ms): restoreState leaves solver warm-start state behind,
         # which would make an episode depend on the ones before it.
-        if not self._fresh:
+        needs_own = self.draw.block_scale is not None or self.draw.distractors is not None or self.draw.block_hue is not None
+        if not self._fresh or needs_own:
             self.scene = self._build()
         self._fresh = False
         zones = []
@@ -139,7 +158,7 @@ class TabletopEnv(gym.Env):
         self.scene.layout(self.np_random, tuple(zones))
         self._home()
         self._physics_steps = 0
-        self._subtasks, self._completed, self._all_done = subtasks, 0, False
+        self._subtasks, self._completed, self._all_done, self._pending = subtasks, 0, False, False
         self._max_steps = sum(TASKS.get(s.task).budget(self.config.control_hz) for s in subtasks)
         self._start_subtask(0)
         return self._observation(), self._info()
@@ -159,33 +178,67 @@ class TabletopEnv(gym.Env):
         self._physics_steps += self.config.substeps
         self._steps += 1
         reward = 0.0
-        if not self._all_done and self.task.success(self.scene):
+        if not self._all_done and not self._pending and self.task.success(self.scene):
             reward = 1.0
             self._completed += 1
             if self._index + 1 < len(self._subtasks):
-                self._start_subtask(self._index + 1, keep_steps=True)
+                if self._advance == "manual":
+                    self._pending = True
+                else:
+                    self._start_subtask(self._index + 1, keep_steps=True)
             else:
                 self._all_done = self._success = True
         terminated = self._all_done
         truncated = bool(not terminated and self._steps >= self._max_steps)
         return self._observation(), reward, terminated, truncated, self._info()
 
+    def advance(self) -> dict:
+        """Manual advance (reset option ``advance="manual"``): start the next subtask of the chain once
+        the active one has succeeded; returns the info. The caller decides when (e.g. when ``done`` fires)."""
+        if not self._pending:
+            raise RuntimeError("advance(): the active subtask has not succeeded yet (or the chain is over)")
+        self._pending = False
+        self._start_subtask(self._index + 1, keep_steps=True)
+        return self._info()
+
     def render(self):
         if self.render_mode != "rgb_array":
             return None
         size = self.config.render_size
-        rgb, _ = cameras.render(self._p, self._cid, size, cameras.FRONT_VIEW, cameras.FRONT_PROJ, background=self._table_rgb)
+        rgb, _ = cameras.render(self._p, self._cid, size, self._front_view, self._front_proj, background=self._table_rgb,
+                                light=self._light)
         return rgb
+
+    def render_front(self, size: int) -> np.ndarray:
+        """The front camera at ``size`` px (a presentation view; the policy sees ``image_size``)."""
+        rgb, _ = cameras.render(self._p, self._cid, int(size), self._front_view, self._front_proj,
+                                background=self._table_rgb, light=self._light)
+        return rgb
+
+    def _apply_draw_view(self) -> None:
+        """Camera matrices, light and table shade of this episode's draw (before the world is built:
+        the table-shade probe body is cleared by the build's resetSimulation)."""
+        d = self.draw
+        self._front_view, self._front_proj = cameras.front_camera(d.camera_shift, d.camera_rotation, d.camera_fov)
+        self._light = d.light_kwargs() or None
+        if d.table_blend is None and self._light is None:
+            self._table_rgb = self._default_table_rgb
+        else:
+            self._table_rgb = cameras.shaded_color(self._p, self._cid, d.table_rgba(O.RGBA["table"]), self._light)
 
     def _build(self):
         from sim.scene import Scene
 
-        p, kw = self._p, {"physicsClientId": self._cid}
+        p, kw, d = self._p, {"physicsClientId": self._cid}, self.draw
         p.resetSimulation(**kw)
         p.setGravity(0, 0, -9.81, **kw)
         p.setTimeStep(1.0 / PHYSICS_HZ, **kw)
         p.setPhysicsEngineParameter(deterministicOverlappingPairs=1, **kw)
-        return Scene(p, self._cid, draw_table=self.config.gui)
+        rgba = None
+        if d.block_hue is not None:
+            rgba = {c: d.block_rgba(i, O.RGBA[c]) for i, c in enumerate(O.BLOCK_COLORS)}
+        return Scene(p, self._cid, draw_table=self.config.gui, block_scale=d.block_scale or 1.0,
+                     distractors=None if d.distractors is None else tuple(d.distractors), block_rgba=rgba)
 
     def close(self):
         if getattr(self, "_cid", None) is not None:
@@ -200,7 +253,7 @@ class TabletopEnv(gym.Env):
         sub = self._subtask_from(task, args, instruction)
         if sub.args is not None:
             TASKS.get(sub.task)(sub.args).check_scene(self.scene)
-        self._subtasks, self._completed, self._all_done = [sub], 0, False
+        self._subtasks, self._completed, self._all_done, self._pending = [sub], 0, False, False
         self._max_steps = TASKS.get(sub.task).budget(self.config.control_hz)
         self._start_subtask(0)
         return self._info()
@@ -278,21 +331,28 @@ class TabletopEnv(gym.Env):
             "subtask_index": self._index,
             "completed": self._completed,
             "success": self._success,
+            "subtask_success": bool(self._success or self._pending),
             "num_subtasks": len(self._subtasks),
             "max_steps": self._max_steps,
             "elapsed_steps": self._steps,
+            "randomization": self.draw.to_dict(),
         }
 
     # -- control --------------------------------------------------------------------------------
     def _home(self) -> None:
         noise = self.np_random.uniform(-1, 1, 3) * self.config.start_noise * np.array([1.0, 1.0, 0.5])
-        start = START_EE + noise
+        start, yaw, closed = START_EE + noise, 0.0, False
+        d = self.draw
+        if d.arm_start is not None:  # a recovery start: anywhere in the (scaled) workspace box
+            start = START_EE + np.asarray(d.arm_start) * (d.arm_scale or 1.0) * ARM_START_HALF_RANGE
+            start[2] = max(start[2], ARM_START_LOW_Z)
+            yaw, closed = float(d.arm_yaw or 0.0), bool(d.gripper_closed)
         robot = self.scene.robot
-        q = robot.home_joints(start, 0.0)
-        robot.set_joints(q, FINGER_OPEN)
+        q = robot.home_joints(start, yaw)
+        robot.set_joints(q, 0.0 if closed else FINGER_OPEN)
         robot.command_arm(q)
-        robot.command_gripper(False)
-        self._target_pos, self._target_yaw = robot.ee_pose()[0], 0.0
+        robot.command_gripper(closed)
+        self._target_pos, self._target_yaw = robot.ee_pose()[0], yaw
         self._joint_target = q.copy()
         self._prev_joint_target = q.copy()
 
@@ -339,10 +399,12 @@ class TabletopEnv(gym.Env):
         ee, quat = robot.ee_pose()
         proprio = np.concatenate([q, dq, [opening], ee, quat]).astype(np.float32)
         bg = self._table_rgb
-        front, depth = cameras.render(p, cid, cfg.image_size, cameras.FRONT_VIEW, cameras.FRONT_PROJ, cfg.depth, bg, O.TABLE_Z)
+        front, depth = cameras.render(p, cid, cfg.image_size, self._front_view, self._front_proj, cfg.depth, bg, O.TABLE_Z,
+                                      light=self._light)
         hand_pos, hand_quat = robot.link_pose(HAND_LINK)
         rot = np.array(p.getMatrixFromQuaternion(hand_quat, physicsClientId=cid)).reshape(3, 3)
-        wrist, _ = cameras.render(p, cid, cfg.image_size, cameras.wrist_view(hand_pos, rot), cameras.WRIST_PROJ, background=bg)
+        wrist, _ = cameras.render(p, cid, cfg.image_size, cameras.wrist_view(hand_pos, rot), cameras.WRIST_PROJ, background=bg,
+                                  light=self._light)
         obs = {
             spaces.RGB_FRONT: front,
             spaces.RGB_WRIST: wrist,

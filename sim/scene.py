@@ -33,16 +33,23 @@ class Layout:
 
 
 class Scene:
-    def __init__(self, p, client: int, draw_table: bool = False):
+    """``block_scale`` scales every block (one size per scene); ``distractors`` names kinds from
+    ``sim.randomization.DISTRACTOR_POOL`` (None: the fixed purple cylinder and orange sphere);
+    ``block_rgba`` overrides block colours (domain randomisation)."""
+
+    def __init__(self, p, client: int, draw_table: bool = False, block_scale: float = 1.0,
+                 distractors: tuple[str, ...] | None = None, block_rgba: dict | None = None):
         self.p, self.cid = p, client
         kw = {"physicsClientId": client}
         self._build_table(kw, draw_table)
         self.robot = Panda(p, client)
-        half = O.BLOCK_SIZE / 2
+        self.block_size = O.BLOCK_SIZE * float(block_scale)
+        half = self.block_size / 2
         self.blocks: dict[str, int] = {}
         for color in O.BLOCK_COLORS:
+            rgba = (block_rgba or {}).get(color, O.RGBA[color])
             col = p.createCollisionShape(p.GEOM_BOX, halfExtents=[half] * 3, **kw)
-            vis = p.createVisualShape(p.GEOM_BOX, halfExtents=[half] * 3, rgbaColor=O.RGBA[color], **kw)
+            vis = p.createVisualShape(p.GEOM_BOX, halfExtents=[half] * 3, rgbaColor=rgba, **kw)
             body = p.createMultiBody(O.BLOCK_MASS, col, vis, (0, 0, half), **kw)
             p.changeDynamics(body, -1, lateralFriction=1.0, spinningFriction=0.002, rollingFriction=0.0, **kw)
             self.blocks[color] = body
@@ -52,14 +59,38 @@ class Scene:
         for _ in range(O.NUM_ZONES):
             vis = p.createVisualShape(p.GEOM_BOX, halfExtents=[O.ZONE_SIZE / 2, O.ZONE_SIZE / 2, 0.0005], rgbaColor=(1, 1, 1, 1), **kw)
             self._zone_bodies.append(p.createMultiBody(0, -1, vis, (0, 0, O.TABLE_Z + 0.0005), **kw))
-        vis = p.createVisualShape(p.GEOM_CYLINDER, radius=O.DISTRACTOR_RADIUS, length=O.DISTRACTOR_HEIGHT, rgbaColor=O.RGBA["purple"], **kw)
-        col = p.createCollisionShape(p.GEOM_CYLINDER, radius=O.DISTRACTOR_RADIUS, height=O.DISTRACTOR_HEIGHT, **kw)
-        cyl = p.createMultiBody(0, col, vis, (0, 0, O.DISTRACTOR_HEIGHT / 2), **kw)
-        vis = p.createVisualShape(p.GEOM_SPHERE, radius=O.DISTRACTOR_RADIUS, rgbaColor=O.RGBA["orange"], **kw)
-        col = p.createCollisionShape(p.GEOM_SPHERE, radius=O.DISTRACTOR_RADIUS, **kw)
-        sph = p.createMultiBody(0, col, vis, (0, 0, O.DISTRACTOR_RADIUS), **kw)
-        self.distractors = {"purple cylinder": cyl, "orange sphere": sph}
+        from sim.randomization import DEFAULT_DISTRACTORS, DISTRACTOR_POOL
+
+        pool = {name: (shape, rgba) for name, shape, rgba in DISTRACTOR_POOL}
+        names = DEFAULT_DISTRACTORS if distractors is None else tuple(distractors)
+        unknown = [n for n in names if n not in pool]
+        if unknown:
+            raise ValueError(f"distractors: unknown kind(s) {unknown}; known: {', '.join(pool)}")
+        self.distractors: dict[str, int] = {}
+        self._distractor_z: dict[str, float] = {}
+        for name in names:
+            body, z = self._build_distractor(kw, *pool[name])
+            self.distractors[name] = body
+            self._distractor_z[name] = z
         self.layout_state: Layout | None = None
+
+    def _build_distractor(self, kw, shape: str, rgba) -> tuple[int, float]:
+        """A static distractor body; returns (body, height of its centre above the table)."""
+        p, r, h = self.p, O.DISTRACTOR_RADIUS, O.DISTRACTOR_HEIGHT
+        if shape == "cylinder":
+            vis = p.createVisualShape(p.GEOM_CYLINDER, radius=r, length=h, rgbaColor=rgba, **kw)
+            col = p.createCollisionShape(p.GEOM_CYLINDER, radius=r, height=h, **kw)
+            z = h / 2
+        elif shape == "sphere":
+            vis = p.createVisualShape(p.GEOM_SPHERE, radius=r, rgbaColor=rgba, **kw)
+            col = p.createCollisionShape(p.GEOM_SPHERE, radius=r, **kw)
+            z = r
+        else:  # capsule lying on its side
+            quat = p.getQuaternionFromEuler((math.pi / 2, 0, 0))
+            vis = p.createVisualShape(p.GEOM_CAPSULE, radius=r * 0.7, length=h, rgbaColor=rgba, visualFrameOrientation=quat, **kw)
+            col = p.createCollisionShape(p.GEOM_CAPSULE, radius=r * 0.7, height=h, collisionFrameOrientation=quat, **kw)
+            z = r * 0.7
+        return p.createMultiBody(0, col, vis, (0, 0, z), **kw), z
 
     def _build_table(self, kw, draw: bool) -> None:
         """The table collides everywhere; it is drawn only if ``draw`` (the cameras paint it in)."""
@@ -133,7 +164,7 @@ class Scene:
 
     def _apply_layout(self) -> None:
         p, kw, L = self.p, {"physicsClientId": self.cid}, self.layout_state
-        half = O.BLOCK_SIZE / 2
+        half = self.block_size / 2
         for color, (x, y, yaw) in L.blocks.items():
             quat = p.getQuaternionFromEuler((0, 0, yaw), **kw)
             p.resetBasePositionAndOrientation(self.blocks[color], (x, y, O.TABLE_Z + half), quat, **kw)
@@ -149,9 +180,9 @@ class Scene:
             shade = [1 - O.ZONE_SHADE * (1 - c) for c in O.RGBA[color][:3]]
             p.changeVisualShape(body, -1, rgbaColor=shade + [1.0], **kw)
             self.zones[color] = body
-        heights = {"purple cylinder": O.DISTRACTOR_HEIGHT / 2, "orange sphere": O.DISTRACTOR_RADIUS}
         for name, (x, y) in L.distractors.items():
-            p.resetBasePositionAndOrientation(self.distractors[name], (x, y, O.TABLE_Z + heights[name]), (0, 0, 0, 1), **kw)
+            z = O.TABLE_Z + self._distractor_z[name]
+            p.resetBasePositionAndOrientation(self.distractors[name], (x, y, z), (0, 0, 0, 1), **kw)
 
     # -- queries --------------------------------------------------------------------------------
     def block_pose(self, color: str) -> tuple[np.ndarray, np.ndarray]:
@@ -200,7 +231,7 @@ class Scene:
 
     def held(self, color: str) -> bool:
         """Gripper commanded closed, fingers apart (something between them) and both touch the block."""
-        if not self.robot.gripper_closed or self.robot.joint_state()[2] < O.BLOCK_SIZE / 2:
+        if not self.robot.gripper_closed or self.robot.joint_state()[2] < self.block_size / 2:
             return False
         body = self.blocks[color]
         return all(len(self._contacts(self.robot.body, body, link)) > 0 for link in FINGER_LINKS)

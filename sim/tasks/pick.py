@@ -34,7 +34,7 @@ class Pick(Task):
     max_steps = 40
 
     def success(self, scene) -> bool:
-        return scene.block_pos(self.args["object"])[2] - O.BLOCK_SIZE / 2 >= O.TABLE_Z + LIFT
+        return scene.block_pos(self.args["object"])[2] - scene.block_size / 2 >= O.TABLE_Z + LIFT
 
     def make_expert(self, env):
         return CarryExpert(self.args["object"], goal=None, lift_z=O.TABLE_Z + 0.13)

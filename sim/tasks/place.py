@@ -12,7 +12,7 @@ def in_tray(scene, color: str) -> bool:
     pos = scene.block_pos(color)
     c = scene.tray_center()
     inside = max(abs(pos[0] - c[0]), abs(pos[1] - c[1])) < O.TRAY_INNER / 2 - 0.005
-    low = pos[2] < O.TABLE_Z + O.TRAY_HEIGHT + O.BLOCK_SIZE / 2
+    low = pos[2] < O.TABLE_Z + O.TRAY_HEIGHT + scene.block_size / 2
     return bool(inside and low)
 
 
@@ -46,6 +46,6 @@ class Place(Task):
     def make_expert(self, env):
         def goal(scene):
             c = scene.tray_center()
-            return c[:2], O.TABLE_Z + O.TRAY_FLOOR + O.BLOCK_SIZE / 2 + 0.012
+            return c[:2], O.TABLE_Z + O.TRAY_FLOOR + scene.block_size / 2 + 0.012
 
         return CarryExpert(self.args["object"], goal=goal)

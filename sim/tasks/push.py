@@ -39,7 +39,7 @@ def push_clearance(scene, color: str, direction: str) -> float:
     """Free space (m) around the push corridor; -inf if the push would leave the reachable area."""
     d = DIRECTION_VECTORS[direction]
     pos = scene.block_pos(color)
-    if pos[2] > O.TABLE_Z + HALF + 0.01:  # stacked, in the tray or in the hand: nothing to push
+    if pos[2] > O.TABLE_Z + scene.block_size / 2 + 0.01:  # stacked, in the tray or in the hand: nothing to push
         return -math.inf
     b = pos[:2]
     start, end = b - d * 0.065, b + d * (DISTANCE + 0.03)
@@ -104,7 +104,7 @@ class Push(Task):
 
     def success(self, scene) -> bool:
         color = self.args["object"]
-        on_table = scene.block_pos(color)[2] < O.TABLE_Z + HALF + 0.01
+        on_table = scene.block_pos(color)[2] < O.TABLE_Z + scene.block_size / 2 + 0.01
         return self.displacement(scene) >= DISTANCE and on_table and not scene.held(color)
 
     def make_expert(self, env):
@@ -131,9 +131,11 @@ class PushExpert:
         yaw = self._push_yaw(env.ee_yaw)
         yaw_ok = abs(wrap(yaw - env.ee_yaw)) < 0.15
         low = ee[2] < PUSH_Z + 0.012
-        if self.pushing and (abs(lateral) > 0.018 or along > -HALF or along < -BEHIND - 0.03 or not low):
+        half = scene.block_size / 2
+        behind_d = half + BEHIND - HALF
+        if self.pushing and (abs(lateral) > 0.018 or along > -half or along < -behind_d - 0.03 or not low):
             self.pushing = False
-        behind = b - d * BEHIND
+        behind = b - d * behind_d
         if not self.pushing:
             err = float(np.linalg.norm(ee[:2] - behind))
             if err < 0.008 and low:
@@ -150,7 +152,7 @@ class PushExpert:
                 return move_action(env, target, yaw, 1.0)
         remaining = DISTANCE + 0.02 - self.task.displacement(scene)
         # keep the ee on the push line through the block centre, and drive forward
-        target_xy = b - d * BEHIND + d * min(0.025, max(remaining, 0.0) + 0.005)
+        target_xy = b - d * behind_d + d * min(0.025, max(remaining, 0.0) + 0.005)
         return move_action(env, (target_xy[0], target_xy[1], PUSH_Z), yaw, 1.0)
 
     def _push_yaw(self, current: float) -> float:

@@ -46,7 +46,7 @@ class Stack(Task):
     def success(self, scene) -> bool:
         obj, base = self.args["object"], self.args["base"]
         po, pb = scene.block_pos(obj), scene.block_pos(base)
-        on_top = np.linalg.norm(po[:2] - pb[:2]) < 0.025 and abs(po[2] - pb[2] - O.BLOCK_SIZE) < 0.008
+        on_top = np.linalg.norm(po[:2] - pb[:2]) < 0.025 and abs(po[2] - pb[2] - scene.block_size) < 0.008
         return bool(on_top and not scene.robot_touching(obj) and scene.block_speed(obj) < 0.05)
 
     def make_expert(self, env):
@@ -54,6 +54,6 @@ class Stack(Task):
 
         def goal(scene):
             pb = scene.block_pos(base)
-            return pb[:2], pb[2] + O.BLOCK_SIZE + 0.005
+            return pb[:2], pb[2] + scene.block_size + 0.005
 
         return CarryExpert(self.args["object"], goal=goal)

@@ -51,6 +51,6 @@ class TouchExpert:
         ee = env.ee_pos
         xy_err = float(np.linalg.norm(ee[:2] - b[:2]))
         # closed fingertips sit ~7 mm below the ee point: aim them 4 mm into the top face
-        top = b[2] + O.BLOCK_SIZE / 2 + 0.007 - 0.004
+        top = b[2] + env.scene.block_size / 2 + 0.007 - 0.004
         yaw = aligned_yaw(env.ee_yaw, env.scene.block_yaw(self.color))
         return move_action(env, (b[0], b[1], funnel_z(top, xy_err, tol=0.006)), yaw, 1.0)

@@ -48,13 +48,13 @@ class Zone(Task):
         color = self.args["object"]
         pos, c = scene.block_pos(color), scene.zone_center(self.args["zone"])
         inside = max(abs(pos[0] - c[0]), abs(pos[1] - c[1])) <= O.ZONE_SIZE / 2 - 0.005
-        on_table = pos[2] < O.TABLE_Z + O.BLOCK_SIZE / 2 + 0.005
+        on_table = pos[2] < O.TABLE_Z + scene.block_size / 2 + 0.005
         return bool(inside and on_table and not scene.robot_touching(color))
 
     def make_expert(self, env):
         zone = self.args["zone"]
 
         def goal(scene):
-            return scene.zone_center(zone)[:2], O.TABLE_Z + O.BLOCK_SIZE / 2 + 0.004
+            return scene.zone_center(zone)[:2], O.TABLE_Z + scene.block_size / 2 + 0.004
 
         return CarryExpert(self.args["object"], goal=goal)
