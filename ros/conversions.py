@@ -16,40 +16,13 @@ from policies.schema import MAX_INSTRUCTION_CHARS, PROPRIO_DIM
 
 ARM_JOINT_NAMES = tuple(f"panda_joint{i}" for i in range(1, 8))
 FINGER_JOINT_NAMES = ("panda_finger_joint1", "panda_finger_joint2")
-ENCODINGS = ("rgb8", "bgr8")
 
 
 class BadInput(ValueError):
     """A message the node cannot use; the text says what is wrong with it."""
 
 
-# -- images -----------------------------------------------------------------------------------------
-def image_to_array(msg, expected_size: tuple[int, int] | None = None, resize: bool = False) -> np.ndarray:
-    """sensor_msgs/Image (rgb8 or bgr8) -> uint8 (H, W, 3) RGB, optionally resized to (H, W)."""
-    enc = msg.encoding.lower()
-    if enc not in ENCODINGS:
-        raise BadInput(f"image encoding {msg.encoding!r} not supported; use one of {', '.join(ENCODINGS)}")
-    h, w, step = int(msg.height), int(msg.width), int(msg.step)
-    if h <= 0 or w <= 0:
-        raise BadInput(f"image size {w}x{h} is empty")
-    if step < 3 * w:
-        raise BadInput(f"image step {step} < 3 * width {w} for {enc}")
-    n = len(msg.data)
-    if n != step * h:
-        raise BadInput(f"image data has {n} bytes; expected step * height = {step} * {h} = {step * h}")
-    buf = np.frombuffer(bytes(msg.data) if not isinstance(msg.data, (bytes, bytearray, memoryview)) else msg.data, np.uint8)
-    img = buf.reshape(h, step)[:, : 3 * w].reshape(h, w, 3)
-    if enc == "bgr8":
-        img = img[..., ::-1]
-    if expected_size is not None and (h, w) != tuple(expected_size):
-        if not resize:
-            raise BadInput(f"image is {w}x{h}; the policy expects {expected_size[1]}x{expected_size[0]} (set resize_images: true to resize)")
-        import cv2
-
-        img = cv2.resize(np.ascontiguousarray(img), (expected_size[1], expected_size[0]), interpolation=cv2.INTER_AREA)
-    return np.ascontiguousarray(img)
-
-
+# -- images (camera input: ros/image_input.py) ---------------------------------------------------
 def array_to_image_fields(img: np.ndarray) -> dict:
     """uint8 (H, W, 3) RGB -> the fields of an rgb8 sensor_msgs/Image (data as bytes: fast)."""
     img = np.ascontiguousarray(img, dtype=np.uint8)
@@ -58,8 +31,12 @@ def array_to_image_fields(img: np.ndarray) -> dict:
 
 
 # -- proprio ----------------------------------------------------------------------------------------
-def joint_state_to_arrays(msg) -> tuple[np.ndarray, np.ndarray, float]:
-    """sensor_msgs/JointState -> arm positions (7,), velocities (7,) (zeros if absent), gripper opening (m)."""
+def joint_state_to_arrays(msg, arm: tuple[str, ...] = ARM_JOINT_NAMES,
+                          fingers: tuple[str, ...] = FINGER_JOINT_NAMES) -> tuple[np.ndarray, np.ndarray, float]:
+    """sensor_msgs/JointState -> arm positions (7,), velocities (7,) (zeros if absent), gripper opening (m).
+
+    ``arm`` names the robot's arm joints in the proprio's order (up to 7; an arm with fewer leaves the
+    last slots at 0), ``fingers`` the finger joints whose positions sum to the opening (none: 0)."""
     names = list(msg.name)
     pos = np.asarray(msg.position, dtype=np.float64)
     if len(pos) != len(names):
@@ -67,14 +44,17 @@ def joint_state_to_arrays(msg) -> tuple[np.ndarray, np.ndarray, float]:
     vel = np.asarray(msg.velocity, dtype=np.float64)
     if len(vel) not in (0, len(names)):
         raise BadInput(f"joint_states has {len(names)} names but {len(vel)} velocities")
-    missing = [j for j in ARM_JOINT_NAMES + FINGER_JOINT_NAMES if j not in names]
+    missing = [j for j in (*arm, *fingers) if j not in names]
     if missing:
-        raise BadInput(f"joint_states lacks joints {missing}; needs {list(ARM_JOINT_NAMES + FINGER_JOINT_NAMES)}")
-    idx = [names.index(j) for j in ARM_JOINT_NAMES]
-    fidx = [names.index(j) for j in FINGER_JOINT_NAMES]
-    q = pos[idx]
-    dq = vel[idx] if len(vel) else np.zeros(7)
-    opening = float(pos[fidx].sum())
+        raise BadInput(f"joint_states lacks joints {missing}; needs {list(arm) + list(fingers)} "
+                       "(set arm_joint_names / finger_joint_names to your robot's)")
+    idx = [names.index(j) for j in arm]
+    fidx = [names.index(j) for j in fingers]
+    q, dq = np.zeros(7), np.zeros(7)
+    q[: len(idx)] = pos[idx]
+    if len(vel):
+        dq[: len(idx)] = vel[idx]
+    opening = float(pos[fidx].sum()) if fidx else 0.0
     if not (np.all(np.isfinite(q)) and np.all(np.isfinite(dq)) and math.isfinite(opening)):
         raise BadInput("joint_states contains NaN or Inf")
     return q, dq, opening

@@ -11,7 +11,6 @@ import math
 
 import numpy as np
 
-from ros.conversions import ARM_JOINT_NAMES, FINGER_JOINT_NAMES
 
 # (xyz, rpy) of each joint's origin in its parent link; revolute about local z for the first 7.
 _JOINTS = (
@@ -91,7 +90,7 @@ def solve(q0, pos, yaw: float, iterations: int = 30, damping: float = 0.02) -> n
 
 
 class PandaKinematics:
-    """Action (5,) + current joints -> a one-point ``trajectory_msgs/JointTrajectory``."""
+    """Action (5,) + current joints -> the joint positions one action step ahead (ros/command_output.py)."""
 
     def target(self, q, action, max_xyz_step: float, max_yaw_step: float) -> tuple[np.ndarray, float]:
         a = np.asarray(action, np.float64)
@@ -100,15 +99,3 @@ class PandaKinematics:
         yaw = float(np.clip(yaw_of(T[:3, :3]) + a[3] * max_yaw_step, -YAW_LIMIT, YAW_LIMIT))
         finger = 0.0 if a[4] > 0 else FINGER_OPEN
         return np.concatenate([solve(q, pos, yaw), [finger, finger]]), finger
-
-    def trajectory(self, q, opening, action, max_xyz_step, max_yaw_step, dt: float, stamp):
-        from builtin_interfaces.msg import Duration
-        from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
-
-        positions, _ = self.target(q, action, max_xyz_step, max_yaw_step)
-        msg = JointTrajectory()
-        msg.header.stamp = stamp
-        msg.joint_names = list(ARM_JOINT_NAMES + FINGER_JOINT_NAMES)
-        sec = int(dt)
-        msg.points = [JointTrajectoryPoint(positions=positions.tolist(), time_from_start=Duration(sec=sec, nanosec=int((dt - sec) * 1e9)))]
-        return msg

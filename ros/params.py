@@ -10,7 +10,11 @@ from __future__ import annotations
 import math
 from dataclasses import MISSING, dataclass, field, fields
 
-COMMAND_TYPES = ("twist", "array", "joint_trajectory")
+COMMAND_TYPES = ("twist", "array", "joint_trajectory", "joint_positions")
+QOS_NAMES = ("best_effort", "reliable")  # a best-effort subscription also hears reliable publishers
+IMAGE_TRANSPORTS = ("raw", "compressed")
+PANDA_ARM = [f"panda_joint{i}" for i in range(1, 8)]
+PANDA_FINGERS = ["panda_finger_joint1", "panda_finger_joint2"]
 RUNTIMES = ("onnx", "torch")
 CONTROL_RATE_RANGE = (10.0, 30.0)
 CHUNKING_TYPES = ("none", "ensemble", "queue")
@@ -37,10 +41,31 @@ class PolicyNodeConfig:
     ee_pose_topic: str = "/heron/ee_pose"
     instruction_topic: str = "/heron/instruction"
     expert_topic: str = field(default="/heron/expert_action", metadata={"doc": "only for policy: expert (the sim node's scripted expert)"})
+    front_image_transport: str = field(default="raw", metadata={"doc": "raw (sensor_msgs/Image) | compressed (sensor_msgs/CompressedImage jpeg/png, e.g. .../image_raw/compressed)"})
+    wrist_image_transport: str = field(default="raw", metadata={"doc": "raw | compressed"})
+    front_image_qos: str = field(default="best_effort", metadata={"doc": "best_effort (hears any publisher) | reliable (hears only reliable publishers)"})
+    wrist_image_qos: str = "best_effort"
+    joint_states_qos: str = "best_effort"
+    ee_pose_qos: str = field(default="best_effort", metadata={"doc": "franka_ros2 publishes current_pose best effort: a reliable subscription hears nothing"})
+    instruction_qos: str = "reliable"
+    arm_joint_names: list[str] = field(default_factory=lambda: list(PANDA_ARM), metadata={"doc": "the arm's joints in /joint_states, in the proprio's order (1..7; an arm with fewer leaves the last slots at 0)"})
+    finger_joint_names: list[str] = field(default_factory=lambda: list(PANDA_FINGERS), metadata={"doc": "finger joints whose positions (m) sum to the gripper opening; [''] for none"})
     image_size: int = field(default=96, metadata={"doc": "image side the policy expects (0: take the policy's own, else 96)"})
-    resize_images: bool = field(default=True, metadata={"doc": "resize camera images of another size; false: reject them"})
-    stale_timeout_s: float = field(default=0.5, metadata={"doc": "hold when any sensor is older than this"})
-    command_type: str = field(default="twist", metadata={"doc": "twist (TwistStamped + Float64 gripper) | array (Float64MultiArray raw action) | joint_trajectory"})
+    resize_images: bool = field(default=True, metadata={"doc": "crop and resize camera images of another size; false: reject them"})
+    image_crop: str = field(default="center", metadata={"doc": "center: the largest centered box of the policy's aspect (times image_crop_fraction), then resize | none: squash the whole frame"})
+    image_crop_fraction: float = field(default=1.0, metadata={"doc": "0.1..1: keep this fraction of the centered box (zoom in)"})
+    max_image_bytes: int = field(default=16 * 1024 * 1024, metadata={"doc": "larger camera messages are rejected unread"})
+    stale_timeout_s: float = field(default=0.5, metadata={"doc": "hold when any sensor is older than this (by arrival, and by header stamp when set)"})
+    clock_offset_tolerance_s: float = field(default=0.05, metadata={"doc": "how far the senders' clocks may differ from this node's: stamps up to this far in the future are accepted, and stamp ages are reduced by it"})
+    command_type: str = field(default="twist", metadata={"doc": "twist (TwistStamped m/s, rad/s + Float64 gripper) | array (Float64MultiArray raw 5-d action) | joint_trajectory (JointTrajectory, one point) | joint_positions (Float64MultiArray joint positions for a forward_command_controller)"})
+    command_frame_id: str = field(default="world", metadata={"doc": "TwistStamped header.frame_id: the robot's planning frame (fr3_link0, base_link); never empty"})
+    twist_topic: str = field(default="/heron/cmd_twist", metadata={"doc": "MoveIt Servo: /servo_node/delta_twist_cmds"})
+    gripper_topic: str = "/heron/gripper_cmd"
+    action_topic: str = "/heron/cmd_action"
+    trajectory_topic: str = field(default="/heron/joint_trajectory", metadata={"doc": "JointTrajectoryController: /<controller>/joint_trajectory"})
+    joint_command_topic: str = field(default="/heron/joint_commands", metadata={"doc": "forward_command_controller: /<controller>/commands"})
+    command_joint_names: list[str] = field(default_factory=lambda: PANDA_ARM + PANDA_FINGERS, metadata={"doc": "joint_trajectory / joint_positions: the controller's joints, in its order; each one of arm_joint_names or finger_joint_names"})
+    trajectory_time_from_start_s: float = field(default=0.0, metadata={"doc": "time_from_start of the one trajectory point (0: one action step, 1 / action_hz)"})
     max_xyz_step: float = field(default=0.025, metadata={"doc": "metres one unit of dx/dy/dz moves in one action step"})
     max_yaw_step: float = field(default=0.25, metadata={"doc": "radians one unit of dyaw turns in one action step"})
     workspace_low: list[float] = field(default_factory=lambda: [0.25, -0.40, 0.015])
@@ -62,8 +87,48 @@ class PolicyNodeConfig:
         _check(bool(self.policy.strip()), "policy", self.policy, "must name a model path, 'default', random, hold or expert")
         _check(self.stale_timeout_s > 0 and math.isfinite(self.stale_timeout_s), "stale_timeout_s", self.stale_timeout_s, "must be > 0 s")
         _check(self.image_size == 0 or 16 <= self.image_size <= 1024, "image_size", self.image_size, "0 or 16..1024")
-        for key in ("front_image_topic", "wrist_image_topic", "joint_states_topic", "ee_pose_topic", "instruction_topic"):
+        for key in ("front_image_topic", "wrist_image_topic", "joint_states_topic", "ee_pose_topic", "instruction_topic",
+                    "twist_topic", "gripper_topic", "action_topic", "trajectory_topic", "joint_command_topic"):
             _check(getattr(self, key).startswith("/"), key, getattr(self, key), "must be an absolute topic name")
+        for key in ("front_image_qos", "wrist_image_qos", "joint_states_qos", "ee_pose_qos", "instruction_qos"):
+            _check(getattr(self, key) in QOS_NAMES, key, getattr(self, key), f"allowed {', '.join(QOS_NAMES)}")
+        for key in ("front_image_transport", "wrist_image_transport"):
+            _check(getattr(self, key) in IMAGE_TRANSPORTS, key, getattr(self, key), f"allowed {', '.join(IMAGE_TRANSPORTS)}")
+        _check(bool(self.command_frame_id.strip()), "command_frame_id", self.command_frame_id, "must name the robot's planning frame (e.g. fr3_link0, base_link)")
+        _check(self.clock_offset_tolerance_s >= 0, "clock_offset_tolerance_s", self.clock_offset_tolerance_s, "must be >= 0 s")
+        _check(self.trajectory_time_from_start_s >= 0, "trajectory_time_from_start_s", self.trajectory_time_from_start_s, "0 (one action step) or > 0 s")
+        self._check_joints()
+        from ros.image_input import ImageFit
+
+        try:
+            ImageFit(crop=self.image_crop, crop_fraction=self.image_crop_fraction, max_bytes=self.max_image_bytes)
+        except ValueError as exc:
+            raise ValueError(f"parameter {exc}") from None
+
+    def _check_joints(self) -> None:
+        arm, fingers = self.arm_joints, self.finger_joints
+        _check(1 <= len(arm) <= 7 and all(arm), "arm_joint_names", self.arm_joint_names, "1..7 non-empty joint names")
+        _check(len(set(arm + fingers)) == len(arm + fingers), "finger_joint_names", self.finger_joint_names, "names must differ from each other and from arm_joint_names")
+        if self.command_type in ("joint_trajectory", "joint_positions"):
+            _check(len(arm) == 7, "arm_joint_names", self.arm_joint_names, f"command_type {self.command_type} uses the 7-joint Panda/FR3 kinematics: name 7 arm joints")
+            known = arm + fingers
+            unknown = [j for j in self.command_joint_names if j not in known]
+            _check(bool(self.command_joint_names) and not unknown, "command_joint_names", self.command_joint_names,
+                   f"the controller's joints, each one the node computes ({', '.join(known)}); unknown: {unknown}")
+
+    @property
+    def arm_joints(self) -> list[str]:
+        return [j for j in self.arm_joint_names]
+
+    @property
+    def finger_joints(self) -> list[str]:
+        return [j for j in self.finger_joint_names if j]  # [''] names none
+
+    def image_fit(self, size: tuple[int, int] | None):
+        from ros.image_input import ImageFit
+
+        return ImageFit(size=size, crop=self.image_crop, crop_fraction=self.image_crop_fraction, resize=self.resize_images,
+                        max_bytes=self.max_image_bytes)
 
     def safety_dict(self) -> dict:
         return {

@@ -1,12 +1,13 @@
 """``heron-policy-node``: the VLA policy as a ROS 2 lifecycle node.
 
-Inputs:  /camera/front/image_raw, /camera/wrist/image_raw (sensor_msgs/Image rgb8|bgr8),
-         /joint_states (7 arm + 2 finger joints), /heron/ee_pose (geometry_msgs/PoseStamped),
-         /heron/instruction (std_msgs/String). Sensors use sensor-data QoS; the latest of each is kept.
-Outputs: /heron/cmd_twist (TwistStamped, m/s and rad/s) + /heron/gripper_cmd (Float64, 0 open..1
-         closed), or /heron/cmd_action (Float64MultiArray, the raw 5-d action), or
-         /heron/joint_trajectory (JointTrajectory, one point one step ahead, from the Panda's
-         kinematics); /heron/status (String JSON), /diagnostics. Services /heron/stop, /heron/reset.
+Inputs:  /camera/front/image_raw, /camera/wrist/image_raw (sensor_msgs/Image rgb8|bgr8|rgba8|bgra8|
+         mono8 of any size, or CompressedImage jpeg|png: ros/image_input.py), /joint_states (the arm
+         and finger joints named by parameters), /heron/ee_pose (geometry_msgs/PoseStamped),
+         /heron/instruction (std_msgs/String). Topic names and QoS per input are parameters; the
+         latest message of each is kept. Staleness: by arrival, and by header stamp when one is set.
+Outputs: ros/command_output.py: TwistStamped (m/s, rad/s, for MoveIt Servo) + Float64 gripper, or
+         Float64MultiArray (raw action or joint positions), or JointTrajectory; /heron/status (String
+         JSON), /diagnostics. Services /heron/stop, /heron/reset. Robot profiles: configs/ros/robots/.
 Lifecycle: configure loads the policy and wires topics; activate starts the control timer;
 deactivate commands a hold and stops. Bad or stale input -> hold (zero motion), reported in status.
 """
@@ -21,16 +22,15 @@ from collections import deque
 import numpy as np
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from geometry_msgs.msg import PoseStamped, TwistStamped
+from geometry_msgs.msg import PoseStamped
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
-from rclpy.qos import QoSProfile, qos_profile_sensor_data
-from sensor_msgs.msg import Image, JointState
-from std_msgs.msg import Float64, Float64MultiArray, String
+from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from sensor_msgs.msg import CompressedImage, Image, JointState
+from std_msgs.msg import Float64MultiArray, String
 from std_srvs.srv import Trigger
-from trajectory_msgs.msg import JointTrajectory
 
 from agent.chunking import ChunkingConfig
 from agent.loop import ControlLoop, LoopConfig, LoopStep
@@ -39,6 +39,8 @@ from agent.timing import percentiles_ms
 from policies.schema import INSTRUCTION, PROPRIO, RGB_FRONT, RGB_WRIST, TIMESTAMP
 from ros import conversions as cv
 from ros import topics
+from ros.command_output import CommandOutput
+from ros.image_input import to_policy_image
 from ros.params import PolicyNodeConfig, declare, read
 from ros.policy_factory import load_node_policy
 from ros.sensor_clock import SensorSetClock
@@ -87,8 +89,12 @@ class PolicyNode(LifecycleNode):
         self.stopped = False
         self.holding: str | None = None
         self.last_error: str | None = None
+        self.past_error: str | None = None  # the last error once the node was healthy again
         self.bad_inputs = 0
         self.commands_sent = 0
+        self.messages_in = 0  # sensor and instruction messages taken
+        self.output: CommandOutput | None = None
+        self._last_step_ms: float | None = None
         self._last_used_image_t: float | None = None
         self.image_to_cmd = deque(maxlen=5000)  # s, image arrival -> command publish
         self._logged: dict[str, str] = {}  # source -> last warning logged
@@ -189,32 +195,28 @@ class PolicyNode(LifecycleNode):
         self._stop_control_thread()
 
     def _create_entities(self) -> None:
-        c, sensor_qos, reliable = self.config, qos_profile_sensor_data, QoSProfile(depth=10)
-        g = self._sensor_group
+        c, reliable, g = self.config, QoSProfile(depth=10), self._sensor_group
+        self._image_fit = c.image_fit(self.image_size)  # before the subscriptions that use it
+
+        def qos(name: str) -> QoSProfile:  # best_effort: sensor-data QoS, which hears any publisher
+            return reliable if name == "reliable" else qos_profile_sensor_data
+
+        image_types = {"raw": Image, "compressed": CompressedImage}
         self._entities = [
-            self.create_subscription(Image, c.front_image_topic, lambda m: self._on_image("front", m), sensor_qos, callback_group=g),
-            self.create_subscription(Image, c.wrist_image_topic, lambda m: self._on_image("wrist", m), sensor_qos, callback_group=g),
-            self.create_subscription(JointState, c.joint_states_topic, self._on_joints, sensor_qos, callback_group=g),
-            self.create_subscription(PoseStamped, c.ee_pose_topic, self._on_pose, sensor_qos, callback_group=g),
-            self.create_subscription(String, c.instruction_topic, self._on_instruction, reliable, callback_group=g),
+            self.create_subscription(image_types[c.front_image_transport], c.front_image_topic, lambda m: self._on_image("front", m),
+                                     qos(c.front_image_qos), callback_group=g),
+            self.create_subscription(image_types[c.wrist_image_transport], c.wrist_image_topic, lambda m: self._on_image("wrist", m),
+                                     qos(c.wrist_image_qos), callback_group=g),
+            self.create_subscription(JointState, c.joint_states_topic, self._on_joints, qos(c.joint_states_qos), callback_group=g),
+            self.create_subscription(PoseStamped, c.ee_pose_topic, self._on_pose, qos(c.ee_pose_qos), callback_group=g),
+            self.create_subscription(String, c.instruction_topic, self._on_instruction, qos(c.instruction_qos), callback_group=g),
             self.create_service(Trigger, topics.STOP_SRV, self._on_stop),
             self.create_service(Trigger, topics.RESET_SRV, self._on_reset),
         ]
         if c.policy == "expert":
             self._entities.append(self.create_subscription(Float64MultiArray, c.expert_topic, self._on_expert, reliable, callback_group=g))
-        if c.command_type == "twist":
-            self.twist_pub = self.create_publisher(TwistStamped, topics.CMD_TWIST, reliable)
-            self.gripper_pub = self.create_publisher(Float64, topics.GRIPPER_CMD, reliable)
-            self._entities += [self.twist_pub, self.gripper_pub]
-        elif c.command_type == "array":
-            self.action_pub = self.create_publisher(Float64MultiArray, topics.CMD_ACTION, reliable)
-            self._entities.append(self.action_pub)
-        else:
-            from ros.panda_kinematics import PandaKinematics
-
-            self.kinematics = PandaKinematics()
-            self.traj_pub = self.create_publisher(JointTrajectory, topics.JOINT_TRAJECTORY, reliable)
-            self._entities.append(self.traj_pub)
+        self.output = CommandOutput(self, c)
+        self._entities += self.output.publishers
 
     def _destroy_entities(self) -> None:
         for e in self._entities:
@@ -254,9 +256,12 @@ class PolicyNode(LifecycleNode):
             self._warn(key, f"bad {key} input: {exc}")
             return
         t1 = time.monotonic()
+        header = getattr(msg, "header", None)
+        stamp = header.stamp.sec * 1_000_000_000 + header.stamp.nanosec if header is not None else 0
         with self._lock:
-            self._latest[key] = (value, t1, t1 - t0)
+            self._latest[key] = (value, t1, t1 - t0, stamp or None)  # stamp: node-clock ns, None when unset
             self._errors.pop(key, None)
+            self.messages_in += 1
         self._logged.pop(key, None)
         self._maybe_trigger()
 
@@ -275,11 +280,12 @@ class PolicyNode(LifecycleNode):
             self.sensor_clock.add_set(max(times), self.config.control_rate_hz)
         self._wake.set()
 
-    def _on_image(self, camera: str, msg: Image) -> None:
-        self._store(camera, lambda m: cv.image_to_array(m, self.image_size, self.config.resize_images), msg)
+    def _on_image(self, camera: str, msg) -> None:
+        self._store(camera, lambda m: to_policy_image(m, self._image_fit), msg)
 
     def _on_joints(self, msg: JointState) -> None:
-        self._store("joints", cv.joint_state_to_arrays, msg)
+        arm, fingers = tuple(self.config.arm_joints), tuple(self.config.finger_joints)
+        self._store("joints", lambda m: cv.joint_state_to_arrays(m, arm, fingers), msg)
 
     def _on_pose(self, msg: PoseStamped) -> None:
         self._store("ee_pose", cv.pose_to_arrays, msg)
@@ -303,7 +309,10 @@ class PolicyNode(LifecycleNode):
         with self._lock:
             self._pending_instruction = text
             self._instruction_error = None
-        self.get_logger().info(f"instruction: {text!r}")
+            self.messages_in += 1
+        if self._logged.get("instruction") != text:  # once per new text, not at every message
+            self.get_logger().info(f"instruction: {text!r}")
+            self._logged["instruction"] = text
 
     # -- services ---------------------------------------------------------------------------------------
     def _on_stop(self, request, response):
@@ -370,6 +379,8 @@ class PolicyNode(LifecycleNode):
             self._reset_requested = False
             loop.reset()
         reason = None
+        if pending is not None and pending == loop.instruction and not self.stopped:
+            pending = None  # the same instruction again (a client repeating it): nothing changes
         if pending is not None:
             try:
                 loop.set_instruction(pending)
@@ -395,6 +406,8 @@ class PolicyNode(LifecycleNode):
                 reason = step.events[0]
         if step is None:
             step = loop.hold(reason)
+        else:
+            self._last_step_ms = round(step.compute_s * 1e3, 3)
         self.holding = reason if reason else (step.events[0] if step.events and not step.inferred else None)
         if reason:
             if reason.split(":", 1)[0] in ERROR_CODES:
@@ -402,6 +415,8 @@ class PolicyNode(LifecycleNode):
             self._warn("hold", f"holding: {reason}")
         else:
             self._logged.pop("hold", None)
+            if self.last_error is not None:  # healthy again: the error is history, not the present
+                self.past_error, self.last_error = self.last_error, None
         self._publish_command(step.action, latest)
         t_img = latest.get("front", (None, None))[1]
         if t_img is not None and t_img != self._last_used_image_t and not reason:
@@ -422,34 +437,34 @@ class PolicyNode(LifecycleNode):
                 return f"bad_input: {errors[s]}"
         if self.config.policy == "expert" and self._expert_action is None:
             return f"waiting_for_sensor: expert action on {self.config.expert_topic}"
+        now_ros = self.get_clock().now().nanoseconds
+        if now_ros == 0:
+            return "waiting_for_sensor: use_sim_time is set and no /clock message has come yet"
+        tol = self.config.clock_offset_tolerance_s
         for s in SENSORS:
             if s not in latest:
                 return f"waiting_for_sensor: no {s} message yet"
             age = now - latest[s][1]
+            stamp = latest[s][3]
+            if stamp is not None:  # the sender's stamp: catches frames that waited in a queue or a driver
+                stamp_age = (now_ros - stamp) * 1e-9
+                if stamp_age < -tol:
+                    return (f"bad_input: {s} header stamp is {-stamp_age:.3f} s in the future (> clock_offset_tolerance_s "
+                            f"{tol:g}): synchronise the clocks (chrony/PTP), or raise clock_offset_tolerance_s")
+                age = max(age, stamp_age - tol)
             if age > self.config.stale_timeout_s:
                 return f"stale_observation: {s} is {age:.2f} s old (> {self.config.stale_timeout_s:g} s)"
         return None
 
     def _publish_command(self, action: np.ndarray, latest: dict | None = None) -> None:
-        c = self.config
-        stamp = self.get_clock().now().to_msg()
-        if c.command_type == "twist":
-            lin, yaw_rate, grip = cv.action_to_twist_values(action, c.max_xyz_step, c.max_yaw_step, c.action_hz)
-            msg = TwistStamped()
-            msg.header.stamp = stamp
-            msg.header.frame_id = "world"
-            msg.twist.linear.x, msg.twist.linear.y, msg.twist.linear.z = (float(v) for v in lin)
-            msg.twist.angular.z = yaw_rate
-            self.twist_pub.publish(msg)
-            self.gripper_pub.publish(Float64(data=grip))
-        elif c.command_type == "array":
-            self.action_pub.publish(Float64MultiArray(data=[float(v) for v in action]))
-        else:
-            joints = (latest or {}).get("joints")
-            if joints is None:
-                return  # no joint state yet: nothing to anchor a trajectory to; the robot holds
-            self.traj_pub.publish(self.kinematics.trajectory(joints[0][0], joints[0][2], action, c.max_xyz_step, c.max_yaw_step, 1.0 / c.action_hz, stamp))
-        self.commands_sent += 1
+        joints = (latest or {}).get("joints")
+        try:
+            # joint commands without a joint state send nothing: the robot's controller holds
+            sent = self.output.publish(action, joints[0] if joints else None)
+        except Exception as exc:  # noqa: BLE001 - e.g. a reliable writer's history is full: report, keep running
+            self._warn("publish", f"command not sent: {type(exc).__name__}: {exc}")
+            return
+        self.commands_sent += int(sent)
 
     # -- reporting --------------------------------------------------------------------------------------
     def status(self) -> dict:
@@ -465,13 +480,16 @@ class PolicyNode(LifecycleNode):
             "holding": self.holding,
             "steps": timing["steps"],
             "commands_sent": self.commands_sent,
+            "messages_in": self.messages_in,
+            "last_step_ms": self._last_step_ms,
             "step_latency_ms": {"p50": total.get("p50_ms"), "p99": total.get("p99_ms")},
             "inference_ms": {"p50": timing["stages"].get("inference", {}).get("p50_ms"), "p99": timing["stages"].get("inference", {}).get("p99_ms")},
             "image_to_cmd_ms": {"p50": img["p50_ms"], "p99": img["p99_ms"]},
             "missed_deadlines": timing["missed_deadlines"],
             "bad_inputs": self.bad_inputs,
             "safety_events": dict(loop.event_counts) if loop else {},
-            "last_error": self.last_error,
+            "last_error": self.last_error,  # None once the node is healthy again; then past_error holds it
+            "past_error": self.past_error,
         }
 
     def _publish_status(self) -> None:

@@ -10,46 +10,6 @@ from sensor_msgs.msg import Image, JointState
 from ros import conversions as cv
 
 
-def rgb(h=6, w=4):
-    return np.arange(h * w * 3, dtype=np.uint8).reshape(h, w, 3)
-
-
-def test_image_roundtrip_rgb_and_bgr():
-    img = rgb()
-    m = Image(**cv.array_to_image_fields(img))
-    assert isinstance(m.data, (bytes, bytearray, memoryview)) or len(m.data) == img.size
-    np.testing.assert_array_equal(cv.image_to_array(m), img)
-    m.encoding = "bgr8"
-    np.testing.assert_array_equal(cv.image_to_array(m), img[..., ::-1])
-
-
-def test_image_with_row_padding():
-    img = rgb(3, 2)
-    padded = np.zeros((3, 8), np.uint8)
-    padded[:, :6] = img.reshape(3, 6)
-    m = Image(height=3, width=2, encoding="rgb8", step=8, data=padded.tobytes())
-    np.testing.assert_array_equal(cv.image_to_array(m), img)
-
-
-def test_image_resize_or_reject():
-    m = Image(**cv.array_to_image_fields(np.zeros((48, 64, 3), np.uint8)))
-    assert cv.image_to_array(m, (96, 96), resize=True).shape == (96, 96, 3)
-    with pytest.raises(cv.BadInput, match="expects 96x96"):
-        cv.image_to_array(m, (96, 96), resize=False)
-
-
-@pytest.mark.parametrize("kw, text", [
-    ({"encoding": "rgba8"}, "encoding"),
-    ({"step": 5}, r"step 5 < 3 \* width"),
-    ({"data": b"\x00" * 7}, "has 7 bytes; expected"),
-    ({"height": 0, "data": b""}, "empty"),
-])
-def test_bad_images(kw, text):
-    fields = {**cv.array_to_image_fields(rgb()), **kw}
-    with pytest.raises(cv.BadInput, match=text):
-        cv.image_to_array(Image(**fields))
-
-
 def js(names, pos, vel=()):
     m = JointState()
     m.name, m.position, m.velocity = list(names), list(pos), list(vel)

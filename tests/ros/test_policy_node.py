@@ -123,7 +123,7 @@ def test_commands_twist_and_gripper(rig):
 
 
 BAD_INPUTS = {
-    "wrong_encoding": ("front", image(encoding="mono8"), "encoding 'mono8'"),
+    "wrong_encoding": ("front", image(encoding="yuv422"), "encoding 'yuv422'"),
     "inconsistent_size": ("front", Image(height=96, width=96, encoding="rgb8", step=288, data=b"\x00" * 100), "expected step * height"),
     "empty_image": ("wrist", Image(height=0, width=0, encoding="rgb8", step=0, data=b""), "empty"),
     "missing_joint": ("joints", joints(drop="panda_joint4"), "lacks joints ['panda_joint4']"),
