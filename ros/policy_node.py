@@ -25,6 +25,7 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import PoseStamped
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.callback_groups import ReentrantCallbackGroup
+from rclpy.clock import Clock, ClockType
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
 from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
@@ -174,7 +175,9 @@ class PolicyNode(LifecycleNode):
             self.sensor_clock.reset()
         self._active = True
         if self._timer is None:
-            self._timer = self.create_timer(1.0 / self.config.control_rate_hz, self._on_timer, callback_group=self._control_group)
+            # a steady clock: under use_sim_time the node keeps commanding (holds) while /clock is silent
+            self._timer = self.create_timer(1.0 / self.config.control_rate_hz, self._on_timer, callback_group=self._control_group,
+                                            clock=Clock(clock_type=ClockType.STEADY_TIME))
             if self.config.control_trigger == "sensors":
                 self._control_thread = threading.Thread(target=self._control_worker, name="heron_control", daemon=True)
                 self._control_thread.start()
