@@ -8,7 +8,7 @@ TORCH ?= torch==2.13.0
 export ROS_AUTOMATIC_DISCOVERY_RANGE := LOCALHOST
 export ROS_DOMAIN_ID ?= 42
 
-.PHONY: demo test venv venv-dev bench default-model model-card clean
+.PHONY: demo test interop venv venv-dev bench default-model model-card clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -33,6 +33,16 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	mkdir -p .cache/ros_log
 	ROS_LOG_DIR=$(CURDIR)/.cache/ros_log $(BIN)/python -m pytest -q -ra
+
+# LeRobot interop: LeRobot 0.4.4 in a venv of its own (Python 3.11, CPU torch; recipe in tests/interop/make_venv.sh),
+# reading heron's LeRobotDataset exports and writing datasets heron imports. About a minute to build, once.
+LEROBOT_VENV ?= .venv-lerobot
+LEROBOT_PY ?= python3.11
+$(LEROBOT_VENV)/.installed: tests/interop/make_venv.sh
+	PY=$(LEROBOT_PY) tests/interop/make_venv.sh $(LEROBOT_VENV)
+
+interop: $(VENV)/.installed-dev $(LEROBOT_VENV)/.installed
+	HERON_LEROBOT_PYTHON=$(CURDIR)/$(LEROBOT_VENV)/bin/python $(BIN)/python -m pytest -q -ra tests/interop
 
 bench: $(VENV)/.installed
 	$(BIN)/heron bench sim
@@ -60,4 +70,4 @@ model-card: $(VENV)/.installed
 	$(EVAL) --suite chains --episodes 30 --json outputs/eval/chains.json
 
 clean:
-	rm -rf $(VENV) .cache outputs
+	rm -rf $(VENV) $(LEROBOT_VENV) .cache outputs
