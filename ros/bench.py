@@ -84,12 +84,23 @@ class Operator:
         self.task_status: list[dict] = []
         self.status: list[dict] = []
         self.node.create_subscription(String, topics.TASK_STATUS, lambda m: self.task_status.append(json.loads(m.data)), r)
-        self.node.create_subscription(String, topics.STATUS, lambda m: self.status.append(json.loads(m.data)), r)
+        self.on_status = None  # called with each policy-node status (the soak's meter)
+        self.node.create_subscription(String, topics.STATUS, self._on_status, r)
         self.executor = SingleThreadedExecutor(context=context)
         self.executor.add_node(self.node)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._spin, daemon=True)
         self._thread.start()
+
+    def _on_status(self, msg) -> None:
+        s = json.loads(msg.data)
+        self.status.append(s)
+        if self.on_status is not None:
+            self.on_status(s)
+
+    def trim(self, keep: int = 100) -> None:
+        """Between episodes: drop all but the newest statuses (a long soak would keep them all)."""
+        del self.task_status[:-keep], self.status[:-keep]
 
     def _spin(self):
         try:
@@ -177,10 +188,29 @@ def main(argv: list[str] | None = None) -> int:
                     help="clock: the sim steps on its own wall clock (a robot); command: one step per command (lock-step)")
     ap.add_argument("--seed", type=int, default=EVAL_SEED, help=f"env seed of the first episode (default {EVAL_SEED}, the evaluation seeds)")
     ap.add_argument("--domain-id", type=int, default=61)
+    ap.add_argument("--soak", type=int, metavar="MINUTES", help="soak instead: episodes of touch/pick/place back to back, "
+                    "reported per minute (RSS, step latency, missed deadlines, messages); see ros/soak.py")
+    ap.add_argument("--out", type=Path, help="also write the JSON here (written to a temp file, then renamed)")
     a = ap.parse_args(argv)
-    print(json.dumps(run_bench(a.policy, a.trigger, a.task, a.episodes, a.domain_id, a.runtime,
-                                step_mode=a.step_mode, seed=a.seed), indent=1))
+    if a.soak is not None:
+        from ros.soak import run_soak
+
+        if a.soak < 1:
+            ap.error(f"--soak {a.soak}: at least 1 minute")
+        result = run_soak(a.soak, a.domain_id, a.policy, a.trigger, seed=a.seed)
+        _emit(result, a.out)
+        return 0
+    _emit(run_bench(a.policy, a.trigger, a.task, a.episodes, a.domain_id, a.runtime, step_mode=a.step_mode, seed=a.seed), a.out)
     return 0
+
+
+def _emit(result: dict, out: Path | None) -> None:
+    text = json.dumps(result, indent=1)
+    print(text)
+    if out is not None:
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_text(text + "\n")
+        tmp.replace(out)
 
 
 if __name__ == "__main__":
