@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("collect", "train", "eval", "export", "run", "chat", "bench", "data", "view")
+COMMANDS = ("collect", "train", "eval", "export", "run", "chat", "plan", "bench", "data", "view")
 
 
 def build_parser() -> argparse.ArgumentParser:
