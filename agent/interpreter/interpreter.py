@@ -30,7 +30,7 @@ MAX_INSTRUCTION_CHARS = 256  # what the policy accepts (policies/schema.py)
 class InterpreterConfig:
     max_chars: int = MAX_COMMAND_CHARS
     max_steps: int = MAX_STEPS
-    threshold: float = 0.6  # MiniLM cosine below which the fallback asks to rephrase
+    threshold: float = 0.45  # MiniLM cosine below which the fallback asks to rephrase
 
     def __post_init__(self):
         if not isinstance(self.max_chars, int) or self.max_chars < 10:
@@ -55,7 +55,7 @@ class Interpreter:
             return bad
         try:
             drafts, used_fallback = self._drafts(text, scene)
-            drafts = _interleave(drafts)
+            drafts = _interleave(_drop_repeats(drafts))
             _check_one_in_hand([d for d, _, _ in drafts])
         except Refuse as exc:
             return Refusal(str(exc))
@@ -135,6 +135,19 @@ class Interpreter:
 
 
 CARRY = ("place", "zone", "stack")
+GOAL_STATES = ("pick", "place", "zone", "stack")  # a second identical step would already hold
+
+
+def _drop_repeats(drafts: list) -> list:
+    """"grab the red block and lift it": the same goal twice in a row is one step (a push or a touch
+    repeated is a second action, and stays)."""
+    out = []
+    for d in drafts:
+        if out and d[0].task in GOAL_STATES and (d[0].task, d[0].args) == (out[-1][0].task, out[-1][0].args):
+            continue
+        out.append(d)
+    return out
+
 
 
 def _interleave(drafts: list) -> list:
@@ -171,7 +184,7 @@ def _fits(text: str) -> bool:
     return len(text) <= MAX_INSTRUCTION_CHARS and all(32 <= ord(c) < 127 for c in text)
 
 
-def make_interpreter(embedder: str | None = "minilm", threshold: float = 0.6) -> Interpreter:
+def make_interpreter(embedder: str | None = "minilm", threshold: float = 0.45) -> Interpreter:
     """The interpreter heron's commands use: rules, plus the MiniLM fallback unless ``embedder`` is None."""
     emb = None
     if embedder == "minilm":

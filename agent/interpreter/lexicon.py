@@ -40,7 +40,7 @@ NOUNS: dict[str, str] = {
     "zone": "zone", "square": "zone", "area": "zone", "patch": "zone", "region": "zone", "mat": "zone",
     "spot": "zone", "pad": "zone", "target": "zone", "tile": "zone", "marker": "zone", "zones": "zones",
     "squares": "zones", "areas": "zones", "patches": "zones",
-    "cylinder": "cylinder", "can": "cylinder", "tube": "cylinder", "sphere": "sphere", "ball": "sphere",
+    "cylinder": "cylinder", "tube": "cylinder", "sphere": "sphere", "ball": "sphere",
     "orb": "sphere",
     "table": "table", "floor": "table", "tower": "tower", "pile": "tower", "stack": "tower",
 }

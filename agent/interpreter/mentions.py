@@ -141,8 +141,9 @@ def _parse_tail(tokens: list[Token], j: int, m: Mention) -> int:
                 continue
             while j < n and tokens[j].kind == L.PREP and tokens[j].value in ("to", "from", "of"):
                 j += 1
-            if j < n and tokens[j].word in ANCHOR_WORDS:
-                m.anchor, j = ANCHOR_WORDS[tokens[j].word], j + 1
+            k = j + 1 if j < n and tokens[j].word == "the" else j
+            if k < n and tokens[k].word in ANCHOR_WORDS:
+                m.anchor, j = ANCHOR_WORDS[tokens[k].word], k + 1
             else:
                 anchor, j = _parse_single(tokens, j)
                 m.anchor = anchor

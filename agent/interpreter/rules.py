@@ -151,6 +151,8 @@ def _family(parts: _Parts, dest: tuple | None, direction: str | None) -> str:
         return "touch"
     if verb == L.BUILD:
         return "stack" if kind == "block" else "tower"
+    if kind == "table" and (direction is not None or dest[1] in ("along", "across")):
+        kind = None  # "slide it to the right along the table": the table is where, not whither
     if kind == "table":
         if dest[1] in ("off", "above", "from", "up", "over") or verb == L.PICK:
             return "pick"
