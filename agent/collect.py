@@ -43,7 +43,12 @@ from policies.data.hdf5 import COMPRESSIONS
 
 NOISE_STREAM = 0x5EED  # the DART noise generator of episode seed s is default_rng([s, NOISE_STREAM])
 # Settings that change the data: a resume must use the same ones.
-DATA_KEYS = ("tasks", "seed", "noise", "image_size", "control_hz", "split", "max_attempts")
+DATA_KEYS = ("tasks", "seed", "noise", "image_size", "control_hz", "split", "max_attempts",
+             "chain_fraction", "chain_length", "post_steps", "randomize", "episode_budget")
+# Settings added after the first datasets were written: a dataset without them was collected with these.
+LEGACY_DEFAULTS = {"chain_fraction": 0.0, "chain_length": [2, 5], "post_steps": 0, "randomize": None, "episode_budget": 400}
+CHAIN_STREAM = 0xC4A2  # episode i is a chain, and its chain is drawn, from default_rng([seed + i, 0xC4A2])
+MAX_EPISODE_BUDGET = 1000
 SPLITS = ("train", "heldout")
 SEED_RULE = "episode i: env seed = base + i; retry a > 0: SeedSequence([base + i, a]); noise: default_rng([env seed, 0x5EED])"
 
@@ -63,6 +68,11 @@ class CollectConfig:
     video_dir: str | None = None
     videos: int = 3  # the first this many episode indices are also written as mp4
     compression: str = "gzip"  # standard HDF5 filter, level 4: ~19x smaller than raw on sim frames
+    chain_fraction: float = 0.0  # share of episodes that are chains of sub-instructions (no reset between)
+    chain_length: tuple[int, int] = (2, 5)  # sub-instructions per chain, drawn uniformly in this range
+    post_steps: int = 0  # steps recorded after each success with a hold action, labelled done
+    randomize: dict | None = None  # sim.randomization.Randomization fields (scene + recovery arm starts)
+    episode_budget: int = 400  # most steps a chained episode may take (its sub-instructions' budgets summed)
 
     def __post_init__(self) -> None:
         self.tasks = tuple(self.tasks)
@@ -80,10 +90,34 @@ class CollectConfig:
             raise ValueError(f"split={self.split!r}: allowed {', '.join(SPLITS)}")
         if self.compression not in COMPRESSIONS:
             raise ValueError(f"compression={self.compression!r}: allowed {', '.join(COMPRESSIONS)}")
+        if not 0 <= float(self.chain_fraction) <= 1:
+            raise ValueError(f"chain_fraction={self.chain_fraction!r}: must be in [0, 1]")
+        if not isinstance(self.post_steps, int) or not 0 <= self.post_steps <= 10:
+            raise ValueError(f"post_steps={self.post_steps!r}: must be an integer in 0..10")
+        if not isinstance(self.episode_budget, int) or not 10 <= self.episode_budget <= MAX_EPISODE_BUDGET:
+            raise ValueError(f"episode_budget={self.episode_budget!r}: must be an integer in 10..{MAX_EPISODE_BUDGET}")
+        self.chain_length = tuple(int(x) for x in self.chain_length)
+        lo, hi = self.chain_length if len(self.chain_length) == 2 else (0, -1)
+        if not 2 <= lo <= hi <= 10:
+            raise ValueError(f"chain_length={list(self.chain_length)!r}: must be [min, max] with 2 <= min <= max <= 10")
+        if self.chain_fraction > 0:
+            from sim.tasks import TASKS
+
+            worst = max(TASKS.get(t).budget(self.control_hz) for t in self.tasks) + self.post_steps
+            if hi * worst > self.episode_budget:
+                raise ValueError(
+                    f"chain_length={list(self.chain_length)!r}: a chain of {hi} may take {hi} x {worst} = {hi * worst} "
+                    f"steps, more than episode_budget={self.episode_budget}; shorten the chain (max {self.episode_budget // worst}) "
+                    f"or raise episode_budget (at most {MAX_EPISODE_BUDGET})"
+                )
+        if self.randomize is not None:
+            from sim.randomization import Randomization
+
+            self.randomize = Randomization.from_any(self.randomize).to_dict()  # validates ranges, names the key
 
     def data_settings(self) -> dict[str, Any]:
         d = asdict(self)
-        return {k: (list(d[k]) if k == "tasks" else d[k]) for k in DATA_KEYS}
+        return {k: (list(d[k]) if k in ("tasks", "chain_length") else d[k]) for k in DATA_KEYS}
 
 
 def resolve_tasks(spec: str | Sequence[str]) -> tuple[str, ...]:
@@ -113,27 +147,73 @@ def task_of(tasks: Sequence[str], index: int) -> str:
 
 
 # --- one episode (inside a worker) ------------------------------------------------------------------
-def record_episode(env, task: str, index: int, seed: int, noise: float, split: str, stop=None) -> tuple[Episode | None, bool]:
-    """Run the expert once; return (episode, success), or (None, False) when ``stop`` was set."""
+def is_chain(cfg: "CollectConfig", index: int) -> bool:
+    return cfg.chain_fraction > 0 and np.random.default_rng([cfg.seed + index, CHAIN_STREAM]).uniform() < cfg.chain_fraction
+
+
+def draw_collect_chain(env, cfg: "CollectConfig", index: int, seed: int) -> list[dict[str, Any]]:
+    """A conflict-free chain for episode ``index`` (the eval suite's chain rules), fixed against ``seed``'s layout."""
+    from types import SimpleNamespace
+
+    from agent.evaluation.chains import sample_chain
+
+    rng = np.random.default_rng([cfg.seed + index, CHAIN_STREAM])
+    rng.uniform()  # the is_chain draw
+    lo, hi = cfg.chain_length
+    length = int(rng.integers(lo, hi + 1))
+    spec = SimpleNamespace(seed=seed, families=list(cfg.tasks), chain_length=length, split=cfg.split)
+    return sample_chain(SimpleNamespace(env=env), spec)
+
+
+def record_episode(env, task: str, index: int, seed: int, noise: float, split: str, stop=None,
+                   chain: list[dict] | None = None, post_steps: int = 0) -> tuple[Episode | None, bool]:
+    """Run the expert once; return (episode, success), or (None, False) when ``stop`` was set.
+
+    ``chain``: the sub-instructions carried out in turn without a reset (each starts where the last
+    ended); ``post_steps``: after each success, that many steps with a hold action labelled done.
+    """
     from sim.experts import perturb
 
-    obs, info = env.reset(seed=seed, options={"task": task})
+    options = {"chain": chain, "advance": "manual"} if chain else {"task": task}
+    obs, info = env.reset(seed=seed, options=options)
     start = info
     rng = np.random.default_rng([seed, NOISE_STREAM])
-    front, wrist, proprio, actions = [], [], [], []
-    for _ in range(int(info["max_steps"])):
+    front, wrist, proprio, actions, segments = [], [], [], [], []
+    seg = {"start": 0, "task": info["task"], "args": dict(info["args"]), "instruction": info["instruction"]}
+
+    def record(o, action):
+        front.append(np.array(o["rgb_front"]))  # copies: never alias a buffer the env may reuse
+        wrist.append(np.array(o["rgb_wrist"]))
+        proprio.append(np.array(o["proprio"], np.float32))
+        actions.append(np.asarray(action, np.float32))
+
+    truncated = False
+    while not truncated:
         if stop is not None and stop.is_set():
             return None, False
         clean = np.asarray(env.expert_action(), np.float32)
-        front.append(np.array(obs["rgb_front"]))  # copies: never alias a buffer the env may reuse
-        wrist.append(np.array(obs["rgb_wrist"]))
-        proprio.append(np.array(obs["proprio"], np.float32))
-        actions.append(clean)
+        record(obs, clean)
         executed = perturb(clean, rng, noise) if noise > 0 else clean
         obs, _, terminated, truncated, info = env.step(executed)
-        if terminated or truncated:
+        if not info["subtask_success"]:
+            continue
+        if post_steps:
+            seg["done_from"] = len(actions)
+        hold = np.zeros_like(clean)
+        hold[-1] = 1.0 if clean[-1] > 0 else -1.0
+        for _ in range(post_steps):
+            record(obs, hold)
+            obs, _, _, _, info = env.step(hold)
+        segments.append({**seg, "stop": len(actions), "success": True})
+        if terminated or info["success"]:
             break
+        info = env.advance()
+        obs = {**obs, "instruction": info["instruction"]}
+        seg = {"start": len(actions), "task": info["task"], "args": dict(info["args"]), "instruction": info["instruction"]}
     success = bool(info["success"])
+    if not success and len(actions) > (segments[-1]["stop"] if segments else 0):
+        segments.append({**seg, "stop": len(actions), "success": False})
+    keep_segments = bool(chain) or post_steps > 0
     episode = Episode(
         rgb_front=np.stack(front),
         rgb_wrist=np.stack(wrist),
@@ -146,6 +226,9 @@ def record_episode(env, task: str, index: int, seed: int, noise: float, split: s
         success=success,
         split=split,
         args=dict(start["args"]),
+        segments=segments if keep_segments else None,
+        scene={**({"randomization": start["randomization"]} if start.get("randomization") else {}),
+               **({"chain": chain} if chain else {})} or None,
     )
     return episode, success
 
@@ -183,9 +266,12 @@ def _worker(worker: int, cfg: CollectConfig, todo: list[int], cursor, results, s
                 task, failed, saved, steps = task_of(cfg.tasks, index), 0, False, 0
                 for attempt in range(cfg.max_attempts):
                     seed = episode_seed(cfg.seed, index, attempt)
-                    env = sim.make_env(image_size=cfg.image_size, control_hz=cfg.control_hz, split=cfg.split)
+                    env = sim.make_env(image_size=cfg.image_size, control_hz=cfg.control_hz, split=cfg.split,
+                                       randomize=cfg.randomize)
                     try:
-                        episode, success = record_episode(env, task, index, seed, cfg.noise, cfg.split, stop)
+                        chain = draw_collect_chain(env, cfg, index, seed) if is_chain(cfg, index) else None
+                        episode, success = record_episode(env, task, index, seed, cfg.noise, cfg.split, stop,
+                                                          chain=chain, post_steps=cfg.post_steps)
                     finally:
                         env.close()
                     if episode is None:  # stopped mid-episode: nothing to report
@@ -232,7 +318,7 @@ def _check_resume(out: Path, cfg: CollectConfig, meta: dict[str, Any] | None) ->
         if find_shards(out):
             raise DatasetError(f"{out}: holds shards but no meta.json, so a resume cannot be checked; use another --out")
         return
-    old = meta.get("config", {})
+    old = {**LEGACY_DEFAULTS, **meta.get("config", {})}
     diff = [f"{k}: stored {old.get(k)!r}, now {v!r}" for k, v in cfg.data_settings().items() if old.get(k) != v]
     if diff:
         raise ValueError(
@@ -339,6 +425,11 @@ def collect(
     videos: int = 3,
     compression: str = "gzip",
     progress: bool = True,
+    chain_fraction: float = 0.0,
+    chain_length: Sequence[int] = (2, 5),
+    post_steps: int = 0,
+    randomize: dict | None = None,
+    episode_budget: int = 400,
 ) -> dict[str, Any]:
     """Collect ``episodes`` expert episodes into ``out`` (resuming what is there); returns the summary.
 
@@ -359,6 +450,11 @@ def collect(
         video_dir=None if video_dir is None else str(video_dir),
         videos=videos,
         compression=compression,
+        chain_fraction=float(chain_fraction),
+        chain_length=tuple(chain_length),
+        post_steps=post_steps,
+        randomize=randomize,
+        episode_budget=episode_budget,
     )
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -401,7 +497,8 @@ def paraphrase_table(episodes: Sequence[EpisodeInfo]) -> dict[str, list[str]]:
 
     table: dict[str, set[str]] = {}
     for e in episodes:
-        table.setdefault(e.instruction, set()).update(paraphrases(e.task, e.args, e.split))
+        for seg in e.segment_list():
+            table.setdefault(seg["instruction"], set()).update(paraphrases(seg["task"], seg["args"], e.split))
     return {text: sorted(alts - {text}) for text, alts in table.items()}
 
 

@@ -32,6 +32,7 @@ PROPRIO_BOUND = 100.0  # joint speeds stay far below this; finite bounds keep sp
 MAX_TIMESTAMP = 1e7
 OPTION_KEYS = ("task", "args", "instruction", "split", "chain", "advance", "scene_draw")
 ADVANCE_MODES = ("auto", "manual")
+DRAW_STREAM = 0xD0  # domain randomisation of seed s is drawn from default_rng([s, 0xD0])
 # Random start poses (recovery starts) are drawn in this box around START_EE, scaled by arm_start.
 ARM_START_HALF_RANGE = np.array([0.17, 0.28, 0.13])
 ARM_START_LOW_Z = 0.075  # above any block, even a stacked one's base
@@ -142,8 +143,13 @@ class TabletopEnv(gym.Env):
             raise ValueError(f"reset option advance={self._advance!r}; allowed: {', '.join(ADVANCE_MODES)}")
         if options.get("scene_draw") is not None:
             self.draw = SceneDraw.from_dict(options["scene_draw"])
+        elif self.config.randomize.active:
+            # Its own stream: the layout and instruction of a seed are the same with and without
+            # randomisation, and a stored draw replays on any env.
+            base = seed if seed is not None else int(self.np_random.integers(2**62))
+            self.draw = self.config.randomize.draw(np.random.default_rng([base, DRAW_STREAM]))
         else:
-            self.draw = self.config.randomize.draw(self.np_random)  # draws nothing when off
+            self.draw = SceneDraw()
         self._apply_draw_view()
         # A fresh world every episode (~12 ms): restoreState leaves solver warm-start state behind,
         # which would make an episode depend on the ones before it.

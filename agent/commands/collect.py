@@ -22,6 +22,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--compression", default="gzip", choices=("gzip", "lzf", "none"), help="image compression (default gzip)")
     parser.add_argument("--video-dir", default=None, help="also write the first --videos episodes as mp4 here")
     parser.add_argument("--videos", type=int, default=3, help="how many episodes --video-dir gets (default 3)")
+    parser.add_argument("--chain-fraction", type=float, default=0.0,
+                        help="share of episodes that chain several instructions without a reset (default 0)")
+    parser.add_argument("--chain-length", default="2-5", help="sub-instructions per chain, MIN-MAX (default 2-5)")
+    parser.add_argument("--post-steps", type=int, default=0,
+                        help="hold steps recorded after each success, labelled done (default 0)")
+    parser.add_argument("--randomize", default=None,
+                        help="YAML file of domain-randomisation ranges (sim/randomization.py LIMITS; e.g. configs/collect/randomize.yaml)")
+    parser.add_argument("--episode-budget", type=int, default=400, help="most steps of a chained episode (default 400)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -29,6 +37,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from agent.collect import collect, format_summary
 
+    randomize = None
+    if args.randomize:
+        from policies.configtools import load_yaml
+
+        randomize = load_yaml(args.randomize)
+        randomize = randomize.get("randomize", randomize) if isinstance(randomize, dict) else randomize
+    try:
+        lo, _, hi = args.chain_length.partition("-")
+        chain_length = (int(lo), int(hi or lo))
+    except ValueError:
+        raise ValueError(f"--chain-length {args.chain_length!r}: expected MIN-MAX, e.g. 2-5") from None
     summary = collect(
         tasks=args.tasks,
         episodes=args.episodes,
@@ -44,6 +63,11 @@ def run(args: argparse.Namespace) -> int:
         videos=args.videos,
         compression=args.compression,
         progress=not args.no_progress,
+        chain_fraction=args.chain_fraction,
+        chain_length=chain_length,
+        post_steps=args.post_steps,
+        randomize=randomize,
+        episode_budget=args.episode_budget,
     )
     print(json.dumps(summary, indent=2) if args.json else format_summary(summary))
     if summary["interrupted"]:

@@ -80,6 +80,8 @@ class DemoDataset:
             split=info.split,
             args=info.args,
             dims=info.dims,
+            segments=info.segments,
+            scene=info.scene,
         )
 
     def __iter__(self) -> Iterator[Episode]:

@@ -77,6 +77,9 @@ class Episode:
     args: dict[str, Any] = field(default_factory=dict)
     # widths of "proprio" / "actions" when they are not the simulator's 22 / 5 (data from another robot)
     dims: dict[str, int] | None = None
+    # chained episodes: one entry per sub-instruction, see ``check_segments``; None = one segment
+    segments: list[dict[str, Any]] | None = None
+    scene: dict[str, Any] | None = None  # what the simulator's domain randomisation drew (to reproduce it)
 
     def __post_init__(self) -> None:
         self.rgb_front = np.ascontiguousarray(self.rgb_front)
@@ -91,6 +94,8 @@ class Episode:
             )
         if int(self.index) < 0:
             raise DatasetError(f"episode index must be >= 0, got {self.index}")
+        if self.segments is not None:
+            self.segments = check_segments(self.segments, self.num_steps, f"episode {self.index}")
 
     @property
     def num_steps(self) -> int:
@@ -103,6 +108,34 @@ class Episode:
             schema.PROPRIO: self.proprio,
             "actions": self.actions,
         }
+
+
+SEGMENT_KEYS = ("start", "stop", "task", "args", "instruction")
+
+
+def check_segments(segments, steps: int, where: str) -> list[dict[str, Any]]:
+    """Sub-instruction segments of a chained episode: ``{start, stop, task, args, instruction[,
+    done_from, success]}``, contiguous, in order, covering steps ``0 .. steps``. ``done_from`` is the
+    first step labelled done (the step the sub-instruction's success was first seen)."""
+    if not isinstance(segments, (list, tuple)) or not segments:
+        raise DatasetError(f"{where}: segments must be a non-empty list, got {segments!r:.80}")
+    out, expect = [], 0
+    for i, seg in enumerate(segments):
+        if not isinstance(seg, dict) or any(k not in seg for k in SEGMENT_KEYS):
+            raise DatasetError(f"{where}: segment {i} must have keys {', '.join(SEGMENT_KEYS)}, got {seg!r:.120}")
+        start, stop = int(seg["start"]), int(seg["stop"])
+        if start != expect or stop <= start:
+            raise DatasetError(f"{where}: segment {i} spans steps {start}..{stop}; expected to start at {expect} and be non-empty")
+        done_from = seg.get("done_from")
+        if done_from is not None and not start <= int(done_from) <= stop:
+            raise DatasetError(f"{where}: segment {i} done_from={done_from} outside its steps {start}..{stop}")
+        if not isinstance(seg["instruction"], str) or not seg["instruction"]:
+            raise DatasetError(f"{where}: segment {i} instruction must be non-empty text")
+        out.append(dict(seg, start=start, stop=stop))
+        expect = stop
+    if expect != steps:
+        raise DatasetError(f"{where}: segments cover steps 0..{expect} but the episode has {steps}")
+    return out
 
 
 def episode_key(index: int) -> str:

@@ -19,7 +19,9 @@ from typing import Any
 import h5py
 import numpy as np
 
-from policies.data.episode import ARRAYS, ATTRS, FORMAT_NAME, FORMAT_VERSION, IMAGE_KEYS, Episode, check_layout, episode_key
+from policies.data.episode import (
+    ARRAYS, ATTRS, FORMAT_NAME, FORMAT_VERSION, IMAGE_KEYS, Episode, check_layout, check_segments, episode_key,
+)
 from policies.data.errors import DatasetError
 from policies.data.storage import EpisodeInfo, register_storage
 
@@ -134,6 +136,10 @@ class Hdf5ShardWriter:
         g.attrs["num_steps"] = episode.num_steps
         if episode.dims:
             g.attrs["dims"] = json.dumps(episode.dims, sort_keys=True)
+        if episode.segments:
+            g.attrs["segments"] = json.dumps(episode.segments, sort_keys=True)
+        if episode.scene:
+            g.attrs["scene"] = json.dumps(episode.scene, sort_keys=True)
         self._f.flush()
         g.attrs["complete"] = True  # last: marks the episode as whole
         self._f.flush()
@@ -190,8 +196,12 @@ class Hdf5ShardReader:
                 raise DatasetError(f"{where}: num_steps attribute {int(g.attrs['num_steps'])} != array length {steps}")
             try:
                 args = json.loads(_text(g.attrs["args"]))
+                segments = json.loads(_text(g.attrs["segments"])) if "segments" in g.attrs else None
+                scene = json.loads(_text(g.attrs["scene"])) if "scene" in g.attrs else None
             except (TypeError, json.JSONDecodeError) as exc:
-                raise DatasetError(f"{where}: attribute 'args' is not JSON ({exc})") from None
+                raise DatasetError(f"{where}: attribute 'args', 'segments' or 'scene' is not JSON ({exc})") from None
+            if segments is not None:
+                segments = check_segments(segments, steps, where)
             out.append(
                 EpisodeInfo(
                     shard=self.path,
@@ -206,6 +216,8 @@ class Hdf5ShardReader:
                     num_steps=steps,
                     image_shapes={c: tuple(shapes[c][0][1:]) for c in IMAGE_KEYS},
                     dims=dims,
+                    segments=segments,
+                    scene=scene,
                 )
             )
         return out

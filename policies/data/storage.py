@@ -35,6 +35,15 @@ class EpisodeInfo:
     num_steps: int
     image_shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)  # camera -> (H, W, 3)
     dims: dict[str, int] | None = None  # proprio / actions widths when not the simulator's (Episode.dims)
+    segments: list[dict[str, Any]] | None = None  # sub-instructions of a chained episode (Episode.segments)
+    scene: dict[str, Any] | None = None  # domain-randomisation draw (Episode.scene)
+
+    def segment_list(self) -> list[dict[str, Any]]:
+        """The episode's sub-instructions; a plain episode is one segment without ``done_from``."""
+        if self.segments:
+            return self.segments
+        return [{"start": 0, "stop": self.num_steps, "task": self.task, "args": self.args,
+                 "instruction": self.instruction, "success": self.success}]
 
 
 class ShardWriter(Protocol):

@@ -1,12 +1,16 @@
 """``WindowDataset``: training samples (observation history + action chunk) from a ``DemoDataset``.
 
-One sample per (episode, step t). Keys and shapes (K = history, H = horizon; oldest frame first, the
+One sample per (episode, step t). A chained episode's sub-instructions (``segments``) are windowed
+apart: history is padded at the segment's first frame, the action chunk is padded past the segment's
+last step, and each sample carries its segment's instruction, so a window never crosses two
+instructions. Keys and shapes (K = history, H = horizon; oldest frame first, the
 current frame t last):
     rgb_front uint8 (K, H_img, W_img, 3), rgb_wrist uint8 (K, h, w, 3), proprio float32 (K, 22)
     history_mask bool (K,)   False where the start was padded by repeating frame 0
     actions float32 (H, 5)   labels for steps t .. t+H-1
     action_mask bool (H,)    False past the end, where the hold action (zeros, final gripper) pads
-    done float32 ()          1.0 on the last ``done_steps`` steps of a successful episode
+    done float32 ()          1.0 from the segment's ``done_from`` step on (the success was seen), or,
+                             without one, on the last ``done_steps`` steps of a successful segment
     instruction str, task str, episode int64 (collection index), step int64
 Torch-free: a torch ``DataLoader`` batches it as is.
 """
@@ -79,11 +83,35 @@ class WindowDataset:
             raise DatasetError(f"{self.dataset.root}: episodes have different proprio/action widths {sorted(widths)}")
         self.lengths = np.array([info.num_steps for info in infos], np.int64)
         self.starts = np.concatenate([[0], np.cumsum(self.lengths)[:-1]]).astype(np.int64)
+        self._index_segments(infos)
         self.nbytes = self._estimate_bytes(infos)
         self.in_memory = self.nbytes <= memory_limit_mb * 2**20 if in_memory is None else in_memory
         self._cache: dict[str, np.ndarray] | None = None
         if self.in_memory:
             self._cache = self._load_all()
+
+    def _index_segments(self, infos) -> None:
+        """Per segment: episode position, first/last step, done_from, and where its samples start."""
+        ep, start, stop, done_from, success, self.seg_text, self.seg_task = [], [], [], [], [], [], []
+        for j, info in enumerate(infos):
+            for seg in info.segment_list():
+                ep.append(j)
+                start.append(seg["start"])
+                stop.append(seg["stop"])
+                done_from.append(-1 if seg.get("done_from") is None else int(seg["done_from"]))
+                success.append(bool(seg.get("success", info.success)))
+                self.seg_text.append(seg["instruction"])
+                self.seg_task.append(seg["task"])
+        self.seg_episode = np.array(ep, np.int64)
+        self.seg_start, self.seg_stop = np.array(start, np.int64), np.array(stop, np.int64)
+        self.seg_done_from, self.seg_success = np.array(done_from, np.int64), np.array(success, bool)
+        sizes = self.seg_stop - self.seg_start
+        self.seg_offset = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+
+    @property
+    def instructions(self) -> list[str]:
+        """Every segment's instruction (what the language features are computed for)."""
+        return list(self.seg_text)
 
     def _load_all(self) -> dict[str, np.ndarray]:
         """Every step of every episode in one preallocated array per key (rows ``starts[j]:starts[j] +
@@ -113,11 +141,16 @@ class WindowDataset:
 
     def locate(self, i: int) -> tuple[int, int]:
         """Sample i -> (position in ``self.indices``, step t)."""
+        k, t = self.locate_segment(i)
+        return int(self.seg_episode[k]), t
+
+    def locate_segment(self, i: int) -> tuple[int, int]:
+        """Sample i -> (segment k, step t within its episode)."""
         if not -len(self) <= i < len(self):
             raise IndexError(f"sample {i} out of range for {len(self)} samples")
         i = int(i) % len(self)
-        j = int(np.searchsorted(self.starts, i, side="right") - 1)
-        return j, i - int(self.starts[j])
+        k = int(np.searchsorted(self.seg_offset, i, side="right") - 1)
+        return k, int(self.seg_start[k]) + i - int(self.seg_offset[k])
 
     def _slice(self, j: int, names: tuple[str, ...], start: int, stop: int) -> dict[str, np.ndarray]:
         if self._cache is not None:
@@ -126,15 +159,16 @@ class WindowDataset:
         return self.dataset.read(self.indices[j], names, start, stop)
 
     def __getitem__(self, i: int) -> dict[str, Any]:
-        j, t = self.locate(i)
+        k, t = self.locate_segment(i)
+        j = int(self.seg_episode[k])
         info = self.dataset.episodes[self.indices[j]]
-        T, K, H = int(self.lengths[j]), self.history, self.horizon
-        first = max(0, t - K + 1)
+        s0, T, K, H = int(self.seg_start[k]), int(self.seg_stop[k]), self.history, self.horizon
+        first = max(s0, t - K + 1)
         obs = self._slice(j, (*IMAGE_KEYS, schema.PROPRIO), first, t + 1)
         pad = K - (t + 1 - first)
         sample: dict[str, Any] = {}
-        for k, v in obs.items():
-            sample[k] = np.concatenate([np.repeat(v[:1], pad, axis=0), v]) if pad else np.ascontiguousarray(v)
+        for key, v in obs.items():
+            sample[key] = np.concatenate([np.repeat(v[:1], pad, axis=0), v]) if pad else np.ascontiguousarray(v)
         sample["history_mask"] = np.arange(K) >= pad
         stop = min(T, t + H)
         acts = self._slice(j, ("actions",), t, stop)["actions"]
@@ -143,9 +177,14 @@ class WindowDataset:
             acts = np.concatenate([acts, np.tile(hold_action(acts[-1]), (H - n, 1))])  # n >= 1 as t < T
         sample["actions"] = acts.astype(np.float32, copy=False)
         sample["action_mask"] = np.arange(H) < n
-        sample["done"] = np.float32(1.0 if info.success and t >= T - self.done_steps else 0.0)
-        sample["instruction"] = info.instruction
-        sample["task"] = info.task
+        done_from = int(self.seg_done_from[k])
+        if done_from >= 0:
+            done = t >= done_from
+        else:
+            done = bool(self.seg_success[k]) and t >= T - self.done_steps
+        sample["done"] = np.float32(1.0 if done else 0.0)
+        sample["instruction"] = self.seg_text[k]
+        sample["task"] = self.seg_task[k]
         sample["episode"] = np.int64(info.index)
         sample["step"] = np.int64(t)
         return sample

@@ -113,7 +113,8 @@ class Trainer:
         # a fine-tune keeps the normalization its weights were trained with
         self.stats = init_stats or compute_stats(self.train_set)
         self.model.set_stats(self.stats)
-        instructions = [e.instruction for e in demos.episodes]  # metadata only: no arrays decompressed
+        # every sub-instruction of chained episodes too; metadata only: no arrays decompressed
+        instructions = [seg["instruction"] for e in demos.episodes for seg in e.segment_list()]
         aug = cfg.augment
         table = None
         if aug.paraphrases:
