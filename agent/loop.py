@@ -17,7 +17,7 @@ from agent.chunking import ActionChunker, ChunkingConfig
 from agent.interfaces import Backend, Observation, Policy, TaskSpec
 from agent.safety import POLICY_ERROR, STALE_OBSERVATION, SafetyConfig, SafetyFilter
 from agent.timing import LatencyStats, RateKeeper
-from policies.schema import CAMERAS, INSTRUCTION, PROPRIO, TIMESTAMP
+from policies.schema import ACTION_DIM, CAMERAS, INSTRUCTION, PROPRIO, PROPRIO_DIM, TIMESTAMP
 
 
 @dataclass
@@ -58,10 +58,22 @@ class LoopStep:
     compute_s: float  # preprocess + inference + postprocess
 
 
+def check_policy_fits(policy: Policy) -> None:
+    """The loop, safety layer, simulator and ROS node speak proprio (22,) / actions (5,); a policy trained on
+    another robot's data (``heron data import``) has other widths and can only run where those fit."""
+    dims = (getattr(policy, "proprio_dim", PROPRIO_DIM), getattr(policy, "action_dim", ACTION_DIM))
+    if dims != (PROPRIO_DIM, ACTION_DIM):
+        raise ValueError(
+            f"this policy takes proprio ({dims[0]},) and gives actions ({dims[1]},), but heron's control loop, simulator "
+            f"and ROS node take proprio ({PROPRIO_DIM},) and actions ({ACTION_DIM},) (dx, dy, dz, dyaw, gripper): it was "
+            "trained on another robot's data; call its act() from your own robot code, or import data mapped to 22 / 5")
+
+
 class ControlLoop:
     """One control step at a time; owns the policy's episode state (instruction, chunk queue)."""
 
     def __init__(self, policy: Policy, config: LoopConfig | None = None):
+        check_policy_fits(policy)
         self.policy = policy
         self.config = config or LoopConfig()
         self.chunker = ActionChunker(self.config.chunking)

@@ -13,7 +13,7 @@ class ObservationError(ValueError):
     """An observation the policy cannot take (missing key, wrong shape or dtype, NaN)."""
 
 
-def check_observation(obs: dict, cameras: list[str], image_size: int) -> None:
+def check_observation(obs: dict, cameras: list[str], image_size: int, proprio_dim: int = PROPRIO_DIM) -> None:
     for cam in cameras:
         img = obs.get(cam)
         if img is None:
@@ -27,8 +27,8 @@ def check_observation(obs: dict, cameras: list[str], image_size: int) -> None:
     if prop is None:
         raise ObservationError("observation has no 'proprio'")
     prop = np.asarray(prop)
-    if prop.shape != (PROPRIO_DIM,):
-        raise ObservationError(f"proprio: shape {prop.shape}, expected ({PROPRIO_DIM},)")
+    if prop.shape != (proprio_dim,):
+        raise ObservationError(f"proprio: shape {prop.shape}, expected ({proprio_dim},)")
     if not np.all(np.isfinite(prop)):
         raise ObservationError("proprio contains NaN or Inf")
 

@@ -122,6 +122,8 @@ class OnnxPolicy:
         self.tokenizer = Tokenizer(folder, self.spec["tokenizer"]["max_tokens"])
         self.history = History(self.cameras, 1 if self.spec["recurrent"] else pol["history"])
         self.state_size = self.spec["inputs"]["state"]["shape"][1]
+        self.proprio_dim = int(self.spec["inputs"]["proprio"]["shape"][-1])  # 22 / 5 unless trained on another robot's data
+        self.action_dim = int(self.spec["outputs"]["action"]["shape"][-1])
         self.lang = self.mask = None
         self.instruction: str | None = None
         self._binding = self._make_binding() if self.provider != "CPUExecutionProvider" else None
@@ -156,7 +158,7 @@ class OnnxPolicy:
     def act(self, obs: dict) -> StepOutput:
         if self.lang is None:
             raise RuntimeError("set_instruction() must be called before act()")
-        check_observation(obs, self.cameras, self.image_size)
+        check_observation(obs, self.cameras, self.image_size, self.proprio_dim)
         images, proprio = self.history.push(obs)
         action, done, state = self._run({"images": images, "proprio": proprio, "lang": self.lang,
                                          "lang_mask": self.mask, "state": self.state})

@@ -20,6 +20,7 @@ class TorchPolicy:
         self.model = load_policy_model(folder)
         cfg = self.model.cfg
         self.cfg = cfg
+        self.proprio_dim, self.action_dim = cfg.proprio_dim, cfg.action_dim
         self.tokenizer = Tokenizer(tokenizer_dir(cfg.language), cfg.language.max_tokens)
         self.history = History(cfg.cameras, 1 if self.model.head.recurrent else cfg.history)
         self.provider = "torch-cpu"
@@ -43,7 +44,7 @@ class TorchPolicy:
     def act(self, obs: dict) -> StepOutput:
         if self.lang is None:
             raise RuntimeError("set_instruction() must be called before act()")
-        check_observation(obs, self.cfg.cameras, self.cfg.image_size)
+        check_observation(obs, self.cfg.cameras, self.cfg.image_size, self.cfg.proprio_dim)
         images, proprio = self.history.push(obs)
         out = self.model(torch.from_numpy(images), torch.from_numpy(proprio), self.lang, self.mask, self.state)
         self.state = out["state"]
