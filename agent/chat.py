@@ -34,6 +34,8 @@ class ChatSession:
     seed: int = 0
     config: LoopConfig = field(default_factory=LoopConfig)
     log: Callable[[str], None] = print
+    interpreter: object | None = None  # agent.interpreter.Interpreter: plans against the live scene
+    canonical: bool = False  # give the policy each step's training phrasing instead of the user's words
 
     def __post_init__(self):
         self.loop = ControlLoop(self.policy, self.config)
@@ -45,6 +47,8 @@ class ChatSession:
         self.loop.reset()
 
     def command(self, text: str) -> list[SubResult]:
+        if self.interpreter is not None:
+            return self._command_planned(text)
         results = []
         for sub in split_compound(text):
             results.append(self._run(sub))
@@ -56,8 +60,30 @@ class ChatSession:
                 break
         return results
 
-    def _run(self, instruction: str) -> SubResult:
-        parsed = self.parse(instruction)
+    def _command_planned(self, text: str) -> list[SubResult]:
+        """Interpret against the scene as it stands now; a question or refusal commands nothing."""
+        from agent.interpreter import scene_from_env
+
+        reply = self.interpreter.interpret(text, scene_from_env(self.backend.env))
+        if reply.kind != "plan":
+            self.log(f"  {reply.kind}: {reply.text}")
+            return []
+        self.log(f"  plan: {len(reply.steps)} step(s)")
+        results = []
+        for i, step in enumerate(reply.steps):
+            words = step.canonical if self.canonical else step.instruction
+            self.log(f"  step {i + 1}/{len(reply.steps)}: {step.task} {step.args}")
+            r = self._run(words, (step.task, dict(step.args)))
+            results.append(r)
+            self.log(f"  [{r.reason}] {r.instruction!r}: {r.steps} steps, done={r.done:.2f}"
+                     + ("" if r.success is None else f", success={r.success}"))
+            if not r.success:
+                self.log("  stopping the queue: the steps after this one assume it was done")
+                break
+        return results
+
+    def _run(self, instruction: str, parsed: tuple[str, dict] | None = None) -> SubResult:
+        parsed = parsed or self.parse(instruction)
         task = parsed[0] if parsed else None
         if parsed:
             try:

@@ -15,21 +15,27 @@ def add_arguments(p) -> None:
     p.add_argument("--seed", type=int, default=0, help="scene seed")
     p.add_argument("--gui", action="store_true", help="open the PyBullet window")
     p.add_argument("--done-threshold", type=float, default=0.5, help="policy done probability that ends a sub-instruction")
+    p.add_argument("--canonical", action="store_true", help="give the policy each step's training phrasing, not your words")
+    p.add_argument("--raw", action="store_true",
+                   help="no interpreter: split compound commands and hand the words to the policy as typed")
 
 
 def run(args, stdin=None, out=None) -> int:
     import sim.tasks
     from agent.backends.sim_backend import SimBackend
     from agent.chat import ChatSession
+    from agent.interpreter import make_interpreter
     from agent.loop import LoopConfig
 
     stdin = stdin or sys.stdin
     out = out or sys.stdout
     say = lambda s: print(s, file=out, flush=True)  # noqa: E731
     policy = load_from_args(args)
+    interpreter = None if getattr(args, "raw", False) else make_interpreter("minilm")
     with SimBackend(image_size=int(getattr(policy, "image_size", 96)), gui=args.gui) as backend:
         session = ChatSession(policy, backend, sim.tasks.parse_instruction, done_threshold=args.done_threshold,
-                              seed=args.seed, config=LoopConfig(rate_hz=1.0 / backend.period, pace=args.gui), log=say)
+                              seed=args.seed, config=LoopConfig(rate_hz=1.0 / backend.period, pace=args.gui), log=say,
+                              interpreter=interpreter, canonical=getattr(args, "canonical", False))
         say(f"heron chat ({policy.runtime} on {policy.provider}). Type a command, 'reset' for a new scene, 'quit' to leave.")
         interactive = stdin.isatty()
         while True:

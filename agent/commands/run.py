@@ -21,6 +21,9 @@ def add_arguments(p) -> None:
     p.add_argument("--gui", action="store_true", help="open the PyBullet window (paced to the control rate)")
     p.add_argument("--realtime", action="store_true", help="the simulator keeps moving while the policy computes")
     p.add_argument("--json", dest="json_out", default=None, help="write the summary as JSON")
+    p.add_argument("--canonical", action="store_true", help="give the policy each plan step's training phrasing")
+    p.add_argument("--raw", action="store_true",
+                   help="no interpreter: the policy gets the words as typed (as with --task)")
 
 
 def run(args) -> int:
@@ -30,6 +33,10 @@ def run(args) -> int:
     from policies.tokenizer import validate_instruction
 
     instruction = validate_instruction(args.instruction)
+    if not args.task and not getattr(args, "raw", False):
+        from agent.commands._run_plan import run_interpreted
+
+        return run_interpreted(args, instruction)
     task, task_args = resolve_task(instruction, args.task, args.task_args)
     if task is None:
         print("note: the instruction names no known task, so success cannot be judged; the episode stops on the "

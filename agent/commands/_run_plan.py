@@ -1,0 +1,91 @@
+"""``heron run -i`` through the interpreter: plan against the seed's scene, then run the steps in turn.
+
+A question or a refusal is printed and nothing is commanded. ``--raw`` (or ``--task``) keeps the
+direct path, where the policy gets the words as typed.
+"""
+
+from __future__ import annotations
+
+import json
+
+from agent.commands._common import load_from_args, rss_mb, seconds_since_process_start
+
+
+def run_interpreted(args, instruction: str) -> int:
+    from agent.backends.sim_backend import SimBackend
+    from agent.interpreter import make_interpreter
+    from agent.loop import LoopConfig
+    from agent.plan_runner import canonical_scene, run_plan
+
+    policy = load_from_args(args)
+    mode = "realtime" if args.realtime else "lockstep"
+    size = int(getattr(policy, "image_size", None) or policy.cfg.image_size)
+    backend = SimBackend(mode=mode, gui=args.gui, image_size=size)
+    first_action: list[float] = []
+
+    def on_step(i, obs, step, info):
+        if not first_action:
+            first_action.append(seconds_since_process_start())
+        if i % 10 == 0 or info.get("success"):
+            print(f"    step {i + 1:3d}  done={step.done:.2f}  success={bool(info.get('success'))}", flush=True)
+        return None
+
+    canonical = bool(getattr(args, "canonical", False))
+    with backend:
+        scene = canonical_scene(backend, args.seed)
+        reply = make_interpreter("minilm").interpret(instruction, scene)
+        print(f"heron run: {instruction!r} (seed {args.seed}, {policy.runtime} on {policy.provider}, {mode})", flush=True)
+        print("plan: " + json.dumps(reply.to_dict(canonical=canonical)), flush=True)
+        if reply.kind != "plan":
+            print(f"{reply.kind.upper()}: {reply.text} (nothing was commanded)")
+            _write(args, {"instruction": instruction, "seed": args.seed, "success": None, "steps": 0,
+                          "plan": reply.to_dict(canonical=canonical), reply.kind: reply.text,
+                          "runtime": policy.runtime, "provider": policy.provider, "mode": mode})
+            return 0
+        config = LoopConfig(rate_hz=1.0 / backend.period, pace=args.gui)
+        outcomes = run_plan(policy, backend, reply, canonical=canonical, config=config, max_steps=args.max_steps,
+                            video=bool(args.video), on_step=on_step)
+    summary = _summary(args, instruction, reply, outcomes, policy, mode, canonical)
+    summary["time_to_first_action_s"] = round(first_action[0], 2) if first_action else None
+    frames = [f for o in outcomes if o.result and o.result.frames for f in o.result.frames]
+    if args.video and frames:
+        from agent.video import write_video
+
+        summary["video"] = str(write_video(args.video, frames, fps=1.0 / backend.period))
+    done = sum(1 for o in outcomes if o.success)
+    verdict = "SUCCESS" if summary["success"] else "FAILED"
+    print(f"{verdict}: {done}/{len(outcomes)} plan steps succeeded in {summary['steps']} control steps; step latency "
+          f"p50 {summary['latency_ms'].get('p50')} ms, p99 {summary['latency_ms'].get('p99')} ms; first action "
+          f"{summary['time_to_first_action_s']} s after start; peak RSS {summary['max_rss_mb']} MB"
+          + (f"; video {summary['video']}" if "video" in summary else ""))
+    _write(args, summary)
+    return 0
+
+
+def _summary(args, instruction, reply, outcomes, policy, mode, canonical) -> dict:
+    ran = [o for o in outcomes if o.result is not None]
+    longest = max(ran, key=lambda o: o.steps).result if ran else None
+    stages = longest.timing["stages"] if longest else {}
+    one = reply.steps[0] if len(reply.steps) == 1 else None
+    return {
+        "instruction": instruction, "seed": args.seed,
+        "task": one.task if one else None, "args": dict(one.args) if one else None,
+        "plan": reply.to_dict(canonical=canonical), "canonical": canonical,
+        "outcomes": [o.to_dict() for o in outcomes],
+        "success": all(o.success for o in outcomes), "steps": sum(o.steps for o in outcomes),
+        "done": round(ran[-1].result.done, 3) if ran else None,
+        "runtime": policy.runtime, "provider": policy.provider, "mode": mode,
+        # latency of the longest step (each step is its own episode of the control loop)
+        "latency_ms": {k[:-3]: v for k, v in stages.get("total", {}).items() if k in ("p50_ms", "p95_ms", "p99_ms")},
+        "stages_ms": {name: v["p50_ms"] for name, v in stages.items()},
+        "missed_deadlines": longest.timing.get("missed_deadlines") if longest else None,
+        "max_rss_mb": round(rss_mb(), 1),
+        "safety_events": {k: sum(o.result.safety_events.get(k, 0) for o in ran)
+                          for k in sorted({k for o in ran for k in o.result.safety_events})},
+    }
+
+
+def _write(args, summary: dict) -> None:
+    if args.json_out:
+        with open(args.json_out, "w") as f:
+            json.dump(summary, f, indent=2)
