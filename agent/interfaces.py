@@ -30,6 +30,7 @@ class TaskSpec:
     seed: int | None = None
     split: str | None = None  # instruction templates: "train" or "heldout" (None: the backend's own)
     chain: list[dict] | None = None  # CALVIN-style: [{"task", "args"[, "instruction"]}, ...] issued in turn
+    advance: str | None = None  # chains: None/"auto" next subtask at success; "manual" waits for advance()
 
 
 @dataclass

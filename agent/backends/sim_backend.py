@@ -81,6 +81,8 @@ class SimBackend:
                 options["instruction"] = task.instruction
             if task.split:
                 options["split"] = task.split
+            if task.advance:
+                options["advance"] = task.advance
             if seed is None:
                 seed = task.seed
         self._obs, info = self.env.reset(seed=seed, options=options)
@@ -132,6 +134,14 @@ class SimBackend:
         info = self.env.set_task(task, dict(args) if args is not None else None, instruction=instruction)
         self._obs = {**self._obs, "instruction": info["instruction"]}
         self.backend_steps = self.held_steps = 0
+        self._set_info(info)
+        return self.observe()
+
+    def advance(self) -> Observation:
+        """Manual chains (``TaskSpec(advance="manual")``): start the next subtask once the active one
+        succeeded; returns the observation carrying the new instruction."""
+        info = self.env.advance()
+        self._obs = {**self._obs, "instruction": info["instruction"]}
         self._set_info(info)
         return self.observe()
 

@@ -27,12 +27,32 @@ def markdown_table(result: dict[str, Any]) -> str:
         lines += ["", "| instructions in a row | " + " | ".join(str(k["k"]) for k in ks) + " | avg len |"]
         lines.append("|---|" + "---:|" * (len(ks) + 1))
         lines.append("| success | " + " | ".join(_pct(k["rate"]) for k in ks) + f" | {chains['avg_len']:.2f} |")
+        done = chains.get("done") or {}
+        if done:
+            lines += ["", "| `done` fired | subtasks | rate | 95% CI |", "|---|---:|---:|---:|"]
+            for key, what in (("early", "before success (too early)"), ("late", "> 5 steps after success or never (too late)")):
+                if key in done:
+                    s = done[key]
+                    lines.append(f"| {what} | {s['n']} | {_pct(s['rate'])} | {_pct(s['ci_low'])}–{_pct(s['ci_high'])} |")
         subs = chains.get("subtasks") or {}
         if subs:
             lines += ["", "| subtask in chains | attempted | success | 95% CI |", "|---|---:|---:|---:|"]
             for name, s in subs.items():
                 lines.append(f"| {name} | {s['n']} | {_pct(s['rate'])} | {_pct(s['ci_low'])}–{_pct(s['ci_high'])} |")
+    if agg.get("axes"):
+        lines += ["", axis_table(agg["axes"])]
     return "\n".join(lines) + "\n"
+
+
+def axis_table(axes: dict[str, Any]) -> str:
+    """Robust suite: one row per axis, overall with its Wilson interval, then each family."""
+    fams = sorted({f for a in axes.values() for f in a["families"]})
+    lines = ["| axis | episodes | success | 95% CI | " + " | ".join(fams) + " |", "|---|---:|---:|---|" + "---:|" * len(fams)]
+    for name, a in axes.items():
+        s = a["overall"]
+        cells = [_pct(a["families"][f]["rate"]) if f in a["families"] else "" for f in fams]
+        lines.append(f"| {name} | {s['n']} | {_pct(s['rate'])} | {_pct(s['ci_low'])}–{_pct(s['ci_high'])} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def _pct(x: float) -> str:
@@ -64,6 +84,9 @@ def bar_chart(result: dict[str, Any], path: str | Path) -> Path:
 
     agg = result["aggregates"]
     groups = [("overall", agg["overall"])] + list(agg["families"].items())
+    if agg.get("axes"):  # robust suite: one bar per axis
+        groups = [("overall", agg["overall"])] + [(name, a["overall"]) for name, a in agg["axes"].items()]
+        agg = {**agg, "families": dict(groups[1:])}
     if agg.get("chains"):
         groups += [(f"{k['k']} in a row", k) for k in agg["chains"]["success_after"]]
     names = [g[0] for g in groups]

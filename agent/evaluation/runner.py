@@ -7,6 +7,7 @@ args), never on which worker ran it, so results are the same for any number of w
 
 from __future__ import annotations
 
+import json
 import multiprocessing as mp
 import os
 import sys
@@ -20,6 +21,7 @@ import numpy as np
 from agent.evaluation.suites import EpisodeSpec
 
 SIMPLE_NAMES = ("oracle", "random")
+DONE_THRESHOLD = 0.5  # the policy's done probability above which a robot would move on
 DONOR_SEED_OFFSET = 1_000_003  # donor scenes for shuffled instructions: far from the suite's seeds
 
 
@@ -62,11 +64,11 @@ class EpisodeRunner:
             self._policy = load_named_policy(cfg.policy, cfg.runtime, threads=cfg.threads, **cfg.policy_kwargs)
 
     # -- building ---------------------------------------------------------------------------
-    def backend(self, split: str):
+    def backend(self, split: str, randomize: dict | None = None):
         size = self.cfg.image_size or policy_image_size(self._policy)
-        key = (split, size, self.cfg.control_hz)
+        key = (split, size, self.cfg.control_hz, json.dumps(randomize, sort_keys=True) if randomize else None)
         if key not in self._backends:
-            self._backends[key] = make_backend(split, size, self.cfg.control_hz)
+            self._backends[key] = make_backend(split, size, self.cfg.control_hz, randomize)
         return self._backends[key]
 
     def policy_for(self, spec: EpisodeSpec, backend):
@@ -89,15 +91,26 @@ class EpisodeRunner:
     def run(self, spec: EpisodeSpec) -> dict[str, Any]:
         from agent.loop import ControlLoop, LoopConfig, run_episode
 
-        backend = self.backend(spec.split)
+        backend = self.backend(spec.split, spec.randomize)
         policy = self.policy_for(spec, backend)
         _seed_everything(spec.seed)
         record: dict[str, Any] = {
             "index": spec.index, "family": spec.family, "seed": spec.seed, "split": spec.split, "line": spec.line,
         }
+        if spec.axis:
+            record["axis"] = spec.axis
         task = self._task_for(spec, backend, record)
         loop = ControlLoop(policy, LoopConfig.from_dict(self.cfg.loop) if self.cfg.loop else None)
-        subtask = {"index": 0, "instructions": []}
+        want_video = spec.index in self.video_indices
+        if spec.chain_length and spec.advance == "done":
+            from agent.evaluation.done_chains import run_done_chain
+
+            record.update(run_done_chain(loop, backend, task, video=want_video))
+            if want_video and record.get("frames"):
+                record["video"] = self._write_video(spec, record.pop("frames"))
+            record.pop("frames", None)
+            return record
+        subtask = {"index": 0, "instructions": [], "early": [False] * max(spec.chain_length, 1)}
 
         def on_step(i, obs, step, info):
             # Chains: a finished subtask moves the env to the next instruction; tell the policy.
@@ -106,9 +119,10 @@ class EpisodeRunner:
                 subtask["index"] = k
                 subtask["instructions"].append(info["instruction"])
                 loop.set_instruction(info["instruction"])
+            elif step.done > DONE_THRESHOLD and not info.get("subtask_success") and k < len(subtask["early"]):
+                subtask["early"][k] = True  # done fired before this subtask's success
             return None
 
-        want_video = spec.index in self.video_indices
         res = run_episode(policy, backend, task, video=want_video, loop=loop,
                           on_step=on_step if spec.chain_length else None)
         info = dict(getattr(backend, "info", {}) or {})
@@ -128,6 +142,9 @@ class EpisodeRunner:
             record["instructions"] = [res.instruction] + subtask["instructions"]
             record["num_subtasks"] = int(info.get("num_subtasks", len(record["subtasks"])))
             record["completed"] = int(info.get("completed", record["num_subtasks"] if res.success else 0))
+            # done fired before success, for the subtasks the chain reached (success mode: the
+            # simulator moves on at success, so only early firing is measurable here)
+            record["done_early"] = subtask["early"][: min(record["completed"] + 1, record["num_subtasks"])]
         if want_video and res.frames:
             record["video"] = self._write_video(spec, res.frames)
         return record
@@ -212,13 +229,15 @@ def write_video(path: Path, frames: list[np.ndarray], fps: int) -> None:
 
 
 # -- building blocks the sim / runtime engineers own ------------------------------------------
-def make_backend(split: str, image_size: int | None, control_hz: float | None):
+def make_backend(split: str, image_size: int | None, control_hz: float | None, randomize: dict | None = None):
     """A fresh simulator (its own PyBullet connection) whose instructions come from ``split``."""
     import sim  # PyBullet: only when a backend is built
 
     from agent.backends.sim_backend import SimBackend
 
     kwargs: dict[str, Any] = {"split": split}
+    if randomize:
+        kwargs["randomize"] = dict(randomize)
     if image_size:
         kwargs["image_size"] = int(image_size)
     if control_hz:

@@ -92,6 +92,39 @@ def aggregate(records: list[Mapping[str, Any]]) -> dict[str, Any]:
         length = max(int(r["num_subtasks"]) for r in chains)
         out["chains"] = chain_metrics([r["completed"] for r in chains], length=length)
         out["chains"]["subtasks"] = subtask_success(chains)
+        out["chains"]["done"] = done_timing(chains)
+    axes = [r for r in records if r.get("axis")]
+    if axes:
+        out["axes"] = axis_success(axes)
+    return out
+
+
+def done_timing(chains: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """How trustworthy ``done`` is: fired before success (early) among the subtasks reached, and,
+    where the chain moved on at ``done`` (``advance: done``), fired more than 5 steps after success
+    or not at all (late) among the subtasks that succeeded."""
+    early = [bool(x) for r in chains for x in r.get("done_early") or []]
+    late = [bool(x) for r in chains for x in r.get("done_late") or []]
+    out = {"early": rate_summary(sum(early), len(early))}
+    if any(r.get("advance") == "done" for r in chains):
+        out["late"] = rate_summary(sum(late), len(late))
+    return out
+
+
+def axis_success(records: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """Success per perturbation axis (robust suite), overall and per family, in the suite's order."""
+    by_axis: dict[str, list[Mapping[str, Any]]] = {}
+    for r in records:
+        by_axis.setdefault(r["axis"], []).append(r)
+    out = {}
+    for axis, group in by_axis.items():
+        fams: dict[str, list[bool]] = defaultdict(list)
+        for r in group:
+            fams[r["family"]].append(bool(r["success"]))
+        out[axis] = {
+            "overall": rate_summary(sum(bool(r["success"]) for r in group), len(group)),
+            "families": {f: rate_summary(sum(v), len(v)) for f, v in sorted(fams.items())},
+        }
     return out
 
 

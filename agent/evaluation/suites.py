@@ -1,7 +1,9 @@
 """Evaluation suites: which tasks, arguments, instructions and template splits the episodes use.
 
-Built-in suites: ``seen`` (training templates), ``heldout`` (held-out templates) and ``chains``
-(5-instruction chains, CALVIN style). A YAML file (see ``configs/eval/``) or a JSONL instructions
+Built-in suites: ``seen`` (training templates), ``heldout`` (held-out templates), ``chains``
+(5-instruction chains, CALVIN style; ``advance: done`` moves on when the policy's ``done`` fires
+instead of when the simulator sees success) and ``robust`` (``seen`` under one perturbation axis at a
+time, see ``agent/evaluation/robust.py``). A YAML file (see ``configs/eval/``) or a JSONL instructions
 file gives a custom list. ``plan_episodes`` turns a suite into one ``EpisodeSpec`` per episode:
 episode ``i`` gets seed ``base + i`` and entry ``i % len(entries)`` (families round-robin).
 """
@@ -18,7 +20,8 @@ from policies.configtools import ConfigError, from_dict, load_yaml
 from policies.registry import unknown_name_message
 
 SPLITS = ("train", "heldout")
-BUILTIN_SUITES = ("seen", "heldout", "chains")
+BUILTIN_SUITES = ("seen", "heldout", "chains", "chains-done", "robust")
+ADVANCE = ("success", "done")
 CHAIN = "chain"  # the family name under which chain episodes are reported
 
 
@@ -55,15 +58,25 @@ class Suite:
     """
 
     name: str
-    type: Literal["tasks", "chains"] = "tasks"
+    type: Literal["tasks", "chains", "robust"] = "tasks"
     split: Literal["train", "heldout"] = "train"
     tasks: list[str] = field(default_factory=list)
     entries: list[SuiteEntry] = field(default_factory=list)
     chain_length: int = 5
+    advance: Literal["success", "done"] = "success"  # chains: next instruction on success, or when done fires
+    axes: list[Any] = field(default_factory=list)  # robust: axis names or {name, severity}; empty = all built-in
 
     def __post_init__(self):
-        if self.type not in ("tasks", "chains"):
-            raise ValueError(f"type: {self.type!r} is not allowed; allowed: tasks, chains")
+        if self.type not in ("tasks", "chains", "robust"):
+            raise ValueError(f"type: {self.type!r} is not allowed; allowed: tasks, chains, robust")
+        if self.advance not in ADVANCE:
+            raise ValueError(f"advance: {self.advance!r} is not allowed; allowed: {', '.join(ADVANCE)}")
+        if self.type == "robust":
+            from agent.evaluation.robust import parse_axes
+
+            self.axes = parse_axes(self.axes)
+        elif self.axes:
+            raise ValueError("axes: only a robust suite (type: robust) has perturbation axes")
         if self.split not in SPLITS:
             raise ValueError(f"split: {self.split!r} is not allowed; allowed: {', '.join(SPLITS)}")
         if not 1 <= self.chain_length <= 10:
@@ -85,6 +98,9 @@ class EpisodeSpec:
     instruction: str | None = None
     families: list[str] | None = None  # the suite's families: chain subtasks and shuffle donors
     chain_length: int = 0
+    advance: str = "success"  # chains: "success" (the simulator's predicate) or "done" (the policy's)
+    axis: str | None = None  # robust: the perturbation axis (label with severity)
+    randomize: dict | None = None  # robust: the env's domain randomisation for this episode
     shuffle_instruction: bool = False  # give the policy an instruction from another task/scene
     line: int | None = None  # line of the instructions file this episode came from
 
@@ -99,6 +115,10 @@ def builtin_suite(name: str, tasks: list[str] | None = None) -> Suite:
         return Suite(name="heldout", split="heldout", tasks=list(tasks or []))
     if name == "chains":
         return Suite(name="chains", type="chains", split="train", tasks=list(tasks or []))
+    if name == "chains-done":
+        return Suite(name="chains-done", type="chains", split="train", tasks=list(tasks or []), advance="done")
+    if name == "robust":
+        return Suite(name="robust", type="robust", split="train", tasks=list(tasks or []))
     raise ValueError(unknown_name_message("suite", name, BUILTIN_SUITES) + " A suite may also be a .yaml file.")
 
 
@@ -193,10 +213,21 @@ def plan_episodes(
             EpisodeSpec(
                 index=i, family=CHAIN, seed=seed + i, split=suite.split,
                 families=list(families), chain_length=suite.chain_length,
-                shuffle_instruction=shuffle_instructions,
+                shuffle_instruction=shuffle_instructions, advance=suite.advance,
             )
             for i in range(episodes)
         ]
+    if suite.type == "robust":  # ``episodes`` per axis, the same scenes on every axis
+        specs = []
+        for axis in suite.axes:
+            for i in range(episodes):
+                fam = families[i % len(families)]
+                specs.append(EpisodeSpec(
+                    index=len(specs), family=fam, seed=seed + i, split=axis.split(suite.split), task=fam,
+                    families=list(families), shuffle_instruction=shuffle_instructions,
+                    axis=axis.label, randomize=axis.randomize(),
+                ))
+        return specs
     entries = suite.entries or [SuiteEntry(task=t) for t in families]
     check_task_names([e.task for e in entries], known_tasks, f"suite {suite.name!r}: ")
     specs = []
