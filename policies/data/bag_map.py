@@ -1,0 +1,131 @@
+"""The bag import mapping: which topics feed the cameras, proprio and actions, and how episodes are cut.
+
+    rate_hz: 10                      # control rate: streams are sampled on this grid
+    image_size: 96                   # square side (images are cropped / resized: image_fit crop|resize)
+    cameras: {rgb_front: /camera/front/image_raw, rgb_wrist: /camera/wrist/image_raw}
+    proprio:                         # pieces, concatenated in order
+      - {topic: /joint_states, field: position, joints: [panda_joint1, ...]}
+      - {topic: /joint_states, field: position, joints: [panda_finger_joint1, panda_finger_joint2], reduce: sum}
+      - {topic: /heron/ee_pose, field: pose}                 # x y z qx qy qz qw
+    action:                          # pieces from command topics ...
+      - {topic: /heron/cmd_twist, field: twist, indices: [0, 1, 2, 5], scale: 4.0}
+      - {topic: /heron/gripper_cmd, field: data, scale: 2.0, offset: -1.0}
+    # ... or from the next state:  action: {from: next_state, columns: [0, 1, 2], delta: false}
+    action_clip: [-1, 1]             # optional
+    instruction: /heron/instruction  # std_msgs/String; each message starts an episode
+    task: /heron/task                # optional std_msgs/String JSON {"task", "args", "seed"}: also starts one
+    max_age_s: 0.5                   # an observation older than this at a tick drops the tick
+
+``configs/data/heron_sim_bag.yaml`` maps heron's own sim and policy nodes to the 22 / 5 layout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from policies import schema
+from policies.data.errors import DatasetError
+from policies.data.mapping import IMAGE_FITS, _no_unknown, _read_yaml
+
+# message type -> fields a piece can take (each a vector); cameras take Image / CompressedImage
+FIELDS = {
+    "sensor_msgs/msg/JointState": ("position", "velocity", "effort"),
+    "geometry_msgs/msg/PoseStamped": ("pose", "position", "orientation"),
+    "geometry_msgs/msg/Pose": ("pose", "position", "orientation"),
+    "geometry_msgs/msg/TwistStamped": ("twist", "linear", "angular"),
+    "geometry_msgs/msg/Twist": ("twist", "linear", "angular"),
+    "std_msgs/msg/Float64": ("data",),
+    "std_msgs/msg/Float32": ("data",),
+    "std_msgs/msg/Float64MultiArray": ("data",),
+    "std_msgs/msg/Float32MultiArray": ("data",),
+    "trajectory_msgs/msg/JointTrajectory": ("positions", "velocities"),
+}
+IMAGE_TYPES = ("sensor_msgs/msg/Image", "sensor_msgs/msg/CompressedImage")
+TEXT_TYPES = ("std_msgs/msg/String",)
+REDUCES = ("sum", "mean")
+
+
+@dataclass
+class Piece:
+    topic: str
+    field: str
+    joints: list[str] | None = None  # JointState / JointTrajectory: these joints, in this order
+    indices: list[int] | None = None  # then these entries of the vector
+    reduce: str | None = None  # then sum / mean to one value
+    scale: float | list[float] = 1.0
+    offset: float | list[float] = 0.0
+
+
+@dataclass
+class NextState:
+    columns: list[int] | None = None  # proprio entries; None = all
+    delta: bool = False  # action = next - current instead of next
+
+
+@dataclass
+class BagMap:
+    cameras: dict[str, str]
+    proprio: list[Piece]
+    action: list[Piece] | NextState
+    instruction: str
+    task: str | None = None
+    rate_hz: float = 10.0
+    image_size: int = 96
+    image_fit: str = "crop"
+    action_clip: list[float] | None = None
+    max_age_s: float = 0.5
+    source: str = "<mapping>"
+
+    def __post_init__(self) -> None:
+        where = self.source
+        if set(self.cameras) != set(schema.CAMERAS):
+            raise DatasetError(f"{where}: cameras must map both {', '.join(schema.CAMERAS)} to topics, got {sorted(self.cameras)}")
+        if not self.proprio:
+            raise DatasetError(f"{where}: proprio: give at least one piece ({{topic, field}})")
+        if not 0.1 <= float(self.rate_hz) <= 1000:
+            raise DatasetError(f"{where}: rate_hz={self.rate_hz!r}: allowed 0.1..1000")
+        if self.image_fit not in IMAGE_FITS:
+            raise DatasetError(f"{where}: image_fit={self.image_fit!r}: allowed {', '.join(IMAGE_FITS)}")
+        if not isinstance(self.image_size, int) or not 8 <= self.image_size <= 1024:
+            raise DatasetError(f"{where}: image_size={self.image_size!r}: must be an integer 8..1024")
+
+    def topics(self) -> set[str]:
+        pieces = self.proprio + (self.action if isinstance(self.action, list) else [])
+        return {*self.cameras.values(), *(p.topic for p in pieces), self.instruction, *([self.task] if self.task else [])}
+
+
+def _piece(raw: Any, where: str) -> Piece:
+    if not isinstance(raw, dict) or "topic" not in raw or "field" not in raw:
+        raise DatasetError(f"{where}: must be {{topic: ..., field: ...}}, got {raw!r}")
+    _no_unknown(raw, {"topic", "field", "joints", "indices", "reduce", "scale", "offset"}, where, "")
+    if raw.get("reduce") not in (None, *REDUCES):
+        raise DatasetError(f"{where}.reduce={raw['reduce']!r}: allowed {', '.join(REDUCES)}")
+    return Piece(**raw)
+
+
+def load_bag_map(path: str | Path) -> BagMap:
+    raw = _read_yaml(path)
+    where = str(path)
+    _no_unknown(raw, {"cameras", "proprio", "action", "instruction", "task", "rate_hz", "image_size", "image_fit",
+                      "action_clip", "max_age_s"}, where, "")
+    for key in ("cameras", "proprio", "action", "instruction"):
+        if key not in raw:
+            raise DatasetError(f"{where}: missing key {key!r} (see configs/data/heron_sim_bag.yaml for an example)")
+    proprio = raw["proprio"] if isinstance(raw["proprio"], list) else [raw["proprio"]]
+    action_raw = raw["action"]
+    if isinstance(action_raw, dict) and "from" in action_raw:
+        if action_raw["from"] != "next_state":
+            raise DatasetError(f"{where}: action.from={action_raw['from']!r}: allowed 'next_state' (or a list of command pieces)")
+        _no_unknown(action_raw, {"from", "columns", "delta"}, f"{where}: action", "")
+        action: list[Piece] | NextState = NextState(action_raw.get("columns"), bool(action_raw.get("delta", False)))
+    else:
+        items = action_raw if isinstance(action_raw, list) else [action_raw]
+        action = [_piece(p, f"{where}: action[{i}]") for i, p in enumerate(items)]
+    extra = {k: raw[k] for k in ("task", "rate_hz", "image_size", "image_fit", "action_clip", "max_age_s") if k in raw}
+    return BagMap(cameras=dict(raw["cameras"]), proprio=[_piece(p, f"{where}: proprio[{i}]") for i, p in enumerate(proprio)],
+                  action=action, instruction=str(raw["instruction"]), source=where, **extra)
+
+
+__all__ = ["BagMap", "FIELDS", "IMAGE_TYPES", "NextState", "Piece", "TEXT_TYPES", "load_bag_map"]

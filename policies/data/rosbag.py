@@ -1,0 +1,299 @@
+"""A ROS 2 bag (rosbag2 folder, MCAP or SQLite, or a single .mcap) -> heron demonstration shards.
+
+Read with ``rosbags`` (pure Python; no ROS install). Topics are mapped by ``bag_map.BagMap``; messages
+are timed by their receive time in the bag. Episodes start at each instruction (or task) message and end
+at the next one or at the bag's end; inside an episode the streams are sampled on a grid at
+``rate_hz``: each observation stream gives its latest message (dropped ticks where one is older than
+``max_age_s``), the action is the first command after the tick (else the last one), or the next state.
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_right
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from policies import schema
+from policies.data.atomic import staged_dir
+from policies.data.bag_map import FIELDS, IMAGE_TYPES, TEXT_TYPES, BagMap, NextState, Piece, load_bag_map
+from policies.data.episode import Episode
+from policies.data.errors import DatasetError
+from policies.data.mapping import fit_image
+from policies.data.meta import write_meta
+from policies.data.storage import open_writer, shard_path
+
+DEFAULT_MAP = Path(__file__).resolve().parents[2] / "configs" / "data" / "heron_sim_bag.yaml"
+MIN_STEPS = 2
+
+
+@dataclass
+class BagImportConfig:
+    src: str
+    out: str
+    map: str | None = None  # default: configs/data/heron_sim_bag.yaml (heron's own nodes)
+    overwrite: bool = False
+
+
+# -- message decoding -----------------------------------------------------------------------------
+def decode_image(msg, msgtype: str, where: str) -> np.ndarray:
+    """sensor_msgs Image (rgb8, bgr8, rgba8, bgra8, mono8) or CompressedImage -> uint8 (H, W, 3) RGB."""
+    import cv2
+
+    if msgtype.endswith("CompressedImage"):
+        img = cv2.imdecode(np.frombuffer(bytes(msg.data), np.uint8), cv2.IMREAD_COLOR)
+        if img is None:
+            raise DatasetError(f"{where}: CompressedImage ({msg.format!r}) does not decode")
+        return img[..., ::-1]
+    channels = {"rgb8": 3, "bgr8": 3, "rgba8": 4, "bgra8": 4, "mono8": 1}
+    enc = msg.encoding.lower()
+    if enc not in channels:
+        raise DatasetError(f"{where}: image encoding {msg.encoding!r} not supported (allowed {', '.join(channels)})")
+    h, w, step, c = int(msg.height), int(msg.width), int(msg.step), channels[enc]
+    data = np.frombuffer(bytes(msg.data), np.uint8)
+    if h * w == 0 or step < c * w or len(data) != step * h:
+        raise DatasetError(f"{where}: image {w}x{h} {enc} has {len(data)} bytes, step {step}; expected step*height = {step * h}")
+    img = data.reshape(h, step)[:, : c * w].reshape(h, w, c)
+    if enc == "mono8":
+        return np.repeat(img, 3, axis=2)
+    img = img[..., :3]
+    return np.ascontiguousarray(img[..., ::-1] if enc.startswith("bgr") else img)
+
+
+def _joint_values(names: list[str], values, joints: list[str] | None, where: str) -> np.ndarray:
+    v = np.asarray(values, np.float64)
+    if joints is None:
+        return v
+    missing = [j for j in joints if j not in names]
+    if missing:
+        raise DatasetError(f"{where}: joints {missing} not in the message (it has {names})")
+    if len(v) != len(names):
+        raise DatasetError(f"{where}: {len(names)} joint names but {len(v)} values")
+    return v[[names.index(j) for j in joints]]
+
+
+def piece_vector(msg, msgtype: str, piece: Piece, where: str) -> np.ndarray:
+    """One mapped piece of a message as float64 (n,): the field, then joints, indices, reduce, scale, offset."""
+    f = piece.field
+    if msgtype.endswith("JointState"):
+        v = _joint_values(list(msg.name), getattr(msg, f), piece.joints, where)
+    elif msgtype.endswith("JointTrajectory"):
+        if not msg.points:
+            raise DatasetError(f"{where}: JointTrajectory without points")
+        v = _joint_values(list(msg.joint_names), getattr(msg.points[0], f), piece.joints, where)
+    elif msgtype.endswith(("Pose", "PoseStamped")):
+        pose = msg.pose if msgtype.endswith("Stamped") else msg
+        p, o = pose.position, pose.orientation
+        v = np.array({"pose": [p.x, p.y, p.z, o.x, o.y, o.z, o.w], "position": [p.x, p.y, p.z], "orientation": [o.x, o.y, o.z, o.w]}[f])
+    elif msgtype.endswith(("Twist", "TwistStamped")):
+        tw = msg.twist if msgtype.endswith("Stamped") else msg
+        lin, ang = [tw.linear.x, tw.linear.y, tw.linear.z], [tw.angular.x, tw.angular.y, tw.angular.z]
+        v = np.array({"twist": lin + ang, "linear": lin, "angular": ang}[f])
+    else:  # Float64 / Float32 / *MultiArray
+        v = np.atleast_1d(np.asarray(msg.data, np.float64))
+    if piece.indices is not None:
+        if any(not 0 <= i < len(v) for i in piece.indices):
+            raise DatasetError(f"{where}: indices {piece.indices} out of range for field {f!r} with {len(v)} values")
+        v = v[piece.indices]
+    if piece.reduce:
+        v = np.array([v.sum() if piece.reduce == "sum" else v.mean()])
+    scale, offset = np.asarray(piece.scale, np.float64), np.asarray(piece.offset, np.float64)
+    for name, x in (("scale", scale), ("offset", offset)):
+        if x.ndim and len(x) != len(v):
+            raise DatasetError(f"{where}: {name} has {len(x)} values but the piece has {len(v)}")
+    return v * scale + offset
+
+
+# -- reading --------------------------------------------------------------------------------------
+@dataclass
+class Stream:
+    msgtype: str
+    times: list[float]
+    values: list[Any]
+
+
+def read_streams(bag: Path, mapping: BagMap) -> dict[str, Stream]:
+    """Every mapped topic's messages, decoded (images already fitted to ``image_size``)."""
+    from rosbags.highlevel import AnyReader
+    from rosbags.typesys import Stores, get_typestore
+
+    if not bag.exists():
+        raise DatasetError(f"{bag}: no such bag (a rosbag2 folder with metadata.yaml, or a .mcap file)")
+    try:
+        reader = AnyReader([bag], default_typestore=get_typestore(Stores.ROS2_HUMBLE))
+        reader.open()
+    except Exception as exc:  # rosbags' ReaderError / AnyReaderError and storage errors
+        raise DatasetError(f"{bag}: cannot open as a ROS 2 bag ({type(exc).__name__}: {exc})") from None
+    try:
+        present = {c.topic: c.msgtype for c in reader.connections}
+        _check_topics(bag, mapping, present)
+        wanted = mapping.topics()
+        streams = {t: Stream(present[t], [], []) for t in wanted}
+        cams = set(mapping.cameras.values())
+        conns = [c for c in reader.connections if c.topic in wanted]
+        for conn, stamp, raw in reader.messages(connections=conns):
+            where = f"{bag}: topic {conn.topic} ({conn.msgtype}) at t={stamp / 1e9:.3f} s"
+            try:
+                msg = reader.deserialize(raw, conn.msgtype)
+            except Exception as exc:
+                raise DatasetError(f"{where}: cannot deserialize the message ({type(exc).__name__}: {exc})") from None
+            s = streams[conn.topic]
+            if conn.topic in cams:
+                value: Any = fit_image(decode_image(msg, conn.msgtype, where), mapping.image_size, mapping.image_fit)
+            elif conn.msgtype in TEXT_TYPES:
+                value = str(msg.data)
+            else:
+                value = msg
+            s.times.append(stamp / 1e9)
+            s.values.append(value)
+    finally:
+        reader.close()
+    for topic, s in streams.items():
+        order = np.argsort(s.times, kind="stable")
+        s.times, s.values = [s.times[i] for i in order], [s.values[i] for i in order]
+    return streams
+
+
+def _check_topics(bag: Path, mapping: BagMap, present: dict[str, str]) -> None:
+    uses: list[tuple[str, str, tuple[str, ...]]] = [(t, f"cameras.{slot}", IMAGE_TYPES) for slot, t in mapping.cameras.items()]
+    uses += [(mapping.instruction, "instruction", TEXT_TYPES)] + ([(mapping.task, "task", TEXT_TYPES)] if mapping.task else [])
+    pieces = [("proprio", p) for p in mapping.proprio] + ([("action", p) for p in mapping.action] if isinstance(mapping.action, list) else [])
+    for role, p in pieces:
+        uses.append((p.topic, role, tuple(t for t, fields in FIELDS.items() if p.field in fields)))
+    for topic, role, types in uses:
+        if topic not in present:
+            raise DatasetError(f"{bag}: {mapping.source} maps {role} to topic {topic!r}, which the bag does not have "
+                               f"(its topics: {sorted(present)})")
+        if present[topic] not in types:
+            raise DatasetError(f"{bag}: topic {topic!r} has type {present[topic]}; heron cannot decode it for {role} "
+                               f"(expected {', '.join(types) or 'a type with that field'})")
+
+
+# -- episodes -------------------------------------------------------------------------------------
+def _latest(s: Stream, t: float) -> int:
+    return bisect_right(s.times, t) - 1
+
+
+def _segments(streams: dict[str, Stream], mapping: BagMap, end: float) -> list[dict[str, Any]]:
+    """Episode spans from instruction (and task) messages: [{start, stop, instruction, task, args, seed}]."""
+    marks = [(t, "instruction", v) for t, v in zip(streams[mapping.instruction].times, streams[mapping.instruction].values)]
+    if mapping.task:
+        marks += [(t, "task", v) for t, v in zip(streams[mapping.task].times, streams[mapping.task].values)]
+    marks.sort(key=lambda m: (m[0], m[1] == "instruction"))
+    out: list[dict[str, Any]] = []
+    for k, (t, kind, value) in enumerate(marks):
+        stop = marks[k + 1][0] if k + 1 < len(marks) else end
+        if kind == "task":
+            try:
+                spec = json.loads(value)
+            except json.JSONDecodeError:
+                spec = {"task": value}
+            out.append({"start": t, "stop": stop, "instruction": spec.get("instruction"), "task": str(spec.get("task", "bag")),
+                        "args": spec.get("args", {}), "seed": int(spec.get("seed", 0))})
+        elif out and out[-1]["instruction"] is None and out[-1]["stop"] == t:  # the task's instruction: same episode
+            out[-1].update(instruction=value, stop=stop, start=t)
+        else:
+            prev = out[-1] if out and mapping.task else {"task": "bag", "args": {}, "seed": 0}
+            out.append({"start": t, "stop": stop, "instruction": value, "task": prev["task"], "args": prev["args"], "seed": prev["seed"]})
+    return [s for s in out if s["instruction"]]
+
+
+def _vector_at(streams, pieces: list[Piece], t: float, max_age: float, where: str) -> np.ndarray | None:
+    parts = []
+    for p in pieces:
+        s = streams[p.topic]
+        i = _latest(s, t)
+        if i < 0 or t - s.times[i] > max_age:
+            return None
+        parts.append(piece_vector(s.values[i], s.msgtype, p, f"{where}: topic {p.topic}"))
+    return np.concatenate(parts)
+
+
+def _command_at(streams, pieces: list[Piece], t: float, period: float, where: str) -> np.ndarray | None:
+    parts = []
+    for p in pieces:
+        s = streams[p.topic]
+        i = bisect_right(s.times, t)  # first message after the tick ...
+        if not (i < len(s.times) and s.times[i] <= t + period):
+            i -= 1  # ... else the last one before it (a held command)
+        if i < 0:
+            return None
+        parts.append(piece_vector(s.values[i], s.msgtype, p, f"{where}: topic {p.topic}"))
+    return np.concatenate(parts)
+
+
+def _episode_arrays(streams, mapping: BagMap, seg: dict[str, Any], where: str) -> dict[str, np.ndarray] | None:
+    period = 1.0 / float(mapping.rate_hz)
+    obs_streams = [streams[t] for t in mapping.cameras.values()] + [streams[p.topic] for p in mapping.proprio]
+    first = max([seg["start"]] + [s.times[0] if s.times else np.inf for s in obs_streams])
+    rows: dict[str, list] = {"rgb_front": [], "rgb_wrist": [], "proprio": [], "actions": []}
+    for t in np.arange(first, seg["stop"], period):
+        imgs = {}
+        for slot, topic in mapping.cameras.items():
+            i = _latest(streams[topic], t)
+            if i < 0 or t - streams[topic].times[i] > mapping.max_age_s:
+                break
+            imgs[slot] = streams[topic].values[i]
+        proprio = _vector_at(streams, mapping.proprio, t, mapping.max_age_s, where) if len(imgs) == 2 else None
+        if proprio is None:
+            continue
+        action = proprio if isinstance(mapping.action, NextState) else _command_at(streams, mapping.action, t, period, where)
+        if action is None:
+            continue
+        for slot, img in imgs.items():
+            rows[slot].append(img)
+        rows["proprio"].append(proprio)
+        rows["actions"].append(action)
+    if len(rows["proprio"]) < MIN_STEPS:
+        return None
+    out = {k: np.stack(v) for k, v in rows.items()}
+    out["proprio"] = out["proprio"].astype(np.float32)
+    if isinstance(mapping.action, NextState):
+        cols = mapping.action.columns if mapping.action.columns is not None else list(range(out["proprio"].shape[1]))
+        nxt = np.concatenate([out["proprio"][1:], out["proprio"][-1:]])[:, cols]
+        out["actions"] = nxt - out["proprio"][:, cols] if mapping.action.delta else nxt
+    if mapping.action_clip:
+        out["actions"] = np.clip(out["actions"], *mapping.action_clip)
+    out["actions"] = out["actions"].astype(np.float32)
+    return out
+
+
+def import_bag(cfg: BagImportConfig, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Convert the bag at ``cfg.src`` into heron shards at ``cfg.out``; returns a summary."""
+    bag = Path(cfg.src)
+    mapping = load_bag_map(cfg.map or DEFAULT_MAP)
+    streams = read_streams(bag, mapping)
+    if not streams[mapping.instruction].times:
+        raise DatasetError(f"{bag}: no messages on the instruction topic {mapping.instruction!r}: nothing marks an episode")
+    end = max(s.times[-1] for s in streams.values() if s.times) + 1e-9
+    segments = _segments(streams, mapping, end)
+    written = steps = skipped = 0
+    dims = None
+    with staged_dir(cfg.out, cfg.overwrite) as tmp:
+        with open_writer(shard_path(tmp, 0)) as writer:
+            for k, seg in enumerate(segments):
+                arrays = _episode_arrays(streams, mapping, seg, str(bag))
+                if arrays is None:
+                    skipped += 1
+                    continue
+                n_p, n_a = arrays["proprio"].shape[1], arrays["actions"].shape[1]
+                dims = None if (n_p, n_a) == (schema.PROPRIO_DIM, schema.ACTION_DIM) else {schema.PROPRIO: n_p, "actions": n_a}
+                writer.write(Episode(**arrays, instruction=seg["instruction"][:schema.MAX_INSTRUCTION_CHARS], task=seg["task"],
+                                     index=written, seed=seg["seed"], args={**seg["args"], "bag_start_s": round(seg["start"], 6)},
+                                     dims=dims))
+                written += 1
+                steps += len(arrays["actions"])
+                if progress:
+                    progress(k + 1, len(segments))
+        if not written:
+            raise DatasetError(f"{bag}: none of the {len(segments)} instruction spans had {MIN_STEPS}+ ticks with every "
+                               f"mapped stream fresh (max_age_s={mapping.max_age_s}); check rate_hz and the topics")
+        write_meta(tmp, {"format": "heron-demos", "source": {"format": "rosbag", "path": str(bag.resolve()), "map": mapping.source},
+                         "mapping": {k: v for k, v in asdict(mapping).items() if k != "source"},
+                         "config": {"control_hz": mapping.rate_hz, "image_size": mapping.image_size},
+                         "counts": {"stored": written, "steps": steps, "skipped_spans": skipped}})
+    return {"out": str(cfg.out), "episodes": written, "steps": steps, "skipped_spans": skipped,
+            "dims": dims or {schema.PROPRIO: schema.PROPRIO_DIM, "actions": schema.ACTION_DIM}, "sim_compatible": dims is None}
