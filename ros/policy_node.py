@@ -40,6 +40,7 @@ from agent.timing import percentiles_ms
 from policies.schema import INSTRUCTION, PROPRIO, RGB_FRONT, RGB_WRIST, TIMESTAMP
 from ros import conversions as cv
 from ros import topics
+from ros.command_bridge import CommandBridge
 from ros.command_output import CommandOutput
 from ros.image_input import to_policy_image
 from ros.params import PolicyNodeConfig, declare, read
@@ -59,6 +60,10 @@ class PolicyNode(LifecycleNode):
         super().__init__(node_name, **kwargs)
         declare(self, PolicyNodeConfig)
         self.config = read(self, PolicyNodeConfig)  # raises ValueError on a bad params file
+        # /heron/command -> interpreter -> steps as instructions, /heron/feedback (ros/command_bridge.py); made
+        # before the on-set callback, which validates PolicyNodeConfig's parameters only
+        self.command_bridge = CommandBridge(self, instruct=lambda text: self._on_instruction(String(data=text)),
+                                            stop=lambda: self._on_stop(None, Trigger.Response()), status=self.status)
         self.add_on_set_parameters_callback(self._on_set_parameters)
         self._lock = threading.Lock()
         # Reentrant groups, with locks where state is shared: in rclpy's MultiThreadedExecutor an entity

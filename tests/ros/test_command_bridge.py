@@ -1,0 +1,107 @@
+"""/heron/command through the interpreter on the real policy node: plans, progress, questions,
+refusals and bad input on /heron/feedback; nothing moves for a question or a refusal."""
+
+import json
+
+import pytest
+from rclpy.parameter import Parameter
+from rclpy.qos import QoSProfile
+from std_msgs.msg import String
+
+from ros.command_bridge import COMMAND, FEEDBACK, SCENE, TASK_STATUS
+from ros.policy_node import PolicyNode
+from ros_helpers import Spinner, wait_for
+from test_policy_node import Harness
+
+
+@pytest.fixture
+def bridge_rig(ros_context):
+    overrides = {"policy": "expert", "stale_timeout_s": 0.3, "control_rate_hz": 20.0, "command_embedding": False,
+                 "command_step_timeout_s": 1.5}
+    node = PolicyNode(context=ros_context, parameter_overrides=[Parameter(k, value=v) for k, v in overrides.items()])
+    h = Harness(ros_context)
+    r = QoSProfile(depth=10)
+    h.command_pub = h.create_publisher(String, COMMAND, r)
+    h.scene_pub = h.create_publisher(String, SCENE, r)
+    h.task_status_pub = h.create_publisher(String, TASK_STATUS, r)
+    h.feedback = []
+    h.create_subscription(String, FEEDBACK, lambda m: h.feedback.append(json.loads(m.data)), r)
+    spinner = Spinner(ros_context, node, h)
+    node.trigger_configure()
+    node.trigger_activate()
+    wait_for(lambda: h.holding("no_instruction"), what="a hold before any command")
+    yield node, h
+    spinner.close()
+    node.destroy_node()
+    h.destroy_node()
+
+
+def say(h, text, kinds=("plan", "question", "refusal", "error")):
+    n = len(h.feedback)
+    h.command_pub.publish(String(data=text))
+    return wait_for(lambda: next((f for f in h.feedback[n:] if f["type"] in kinds), None), what=f"feedback on {text!r}")
+
+
+def nothing_moved(h):
+    return all(t.twist.linear.x == 0.0 and t.twist.linear.y == 0.0 and t.twist.linear.z == 0.0 for t in h.twists)
+
+
+@pytest.mark.parametrize("text,kind,needle", [
+    ("pick up the purple block", "refusal", "no purple block"),
+    ("throw the red block", "refusal", "can't throw"),
+    ("", "question", "empty"),
+    ("x" * 10_240, "refusal", "10240 characters"),
+    ("touch the red\x1b[2J block", "refusal", "control characters"),
+    ("把红色方块放进托盘", "question", "English"),
+    ("pick up the red blue block", "question", "two colours"),
+    ("pick up the block", "question", "which block"),
+])
+def test_questions_refusals_and_bad_input_command_nothing(bridge_rig, text, kind, needle):
+    node, h = bridge_rig
+    f = say(h, text)
+    assert f["type"] == kind and needle.lower() in f[kind].lower() and f["steps"] == []
+    wait_for(lambda: h.sets > 10 and h.holding("no_instruction"), what="the node still holding")
+    assert nothing_moved(h) and node.loop.instruction is None
+
+
+def test_a_plan_runs_step_by_step_with_progress_then_holds(bridge_rig):
+    node, h = bridge_rig
+    f = say(h, "touch the crimson cube, then tap the blue one")
+    assert f["type"] == "plan" and [s["args"] for s in f["steps"]] == [{"object": "red"}, {"object": "blue"}]
+    wait_for(lambda: h.moving() and node.loop.instruction == "touch the crimson cube", what="step 1 commanded")
+    assert any(p["type"] == "progress" and p["state"] == "started" and p["step"] == 1 for p in h.feedback)
+    # the simulator's judgement for step 1 arrives on /heron/task_status
+    h.task_status_pub.publish(String(data=json.dumps({"task": "touch", "args": {"object": "red"}, "success": True})))
+    wait_for(lambda: node.loop.instruction == "tap the blue one", what="step 2 commanded")
+    # step 2 is never judged done: it times out, the plan ends and the node holds
+    fin = wait_for(lambda: next((x for x in h.feedback if x["type"] == "finished"), None), timeout=6.0, what="the end")
+    assert fin["success"] is False and fin["steps_done"] == 1 and "timed out" in fin["reason"]
+    states = [(p["step"], p["state"]) for p in h.feedback if p["type"] == "progress"]
+    assert states == [(1, "started"), (1, "done"), (2, "started"), (2, "failed")]
+    wait_for(lambda: h.holding("stopped"), what="a hold after the plan")
+
+
+def test_scene_topic_grounds_commands_and_malformed_json_is_reported(bridge_rig):
+    node, h = bridge_rig
+    n = len(h.feedback)
+    h.scene_pub.publish(String(data='{"blocks": {"red": [0.4, 0.1], '))
+    err = wait_for(lambda: next((x for x in h.feedback[n:] if x["type"] == "error"), None), what="a scene error")
+    assert err["source"] == "scene" and "not valid JSON" in err["error"]
+    h.scene_pub.publish(String(data=json.dumps({"blocks": {"red": [0.40, 0.10, 0.02], "blue": [0.60, -0.10, 0.02]},
+                                                "zones": ["green"], "tray": [0.55, -0.08, 0.0]})))
+    wait_for(lambda: any(x["type"] == "scene" for x in h.feedback), what="the scene taken")
+    f = say(h, "pick up the yellow block")
+    assert f["type"] == "refusal" and "no yellow block" in f["refusal"]
+    f = say(h, "touch the block closest to the tray")
+    assert f["type"] == "plan" and f["steps"][0]["args"] == {"object": "blue"}
+    wait_for(lambda: node.loop.instruction == "touch the blue block", what="the relation resolved and commanded")
+
+
+def test_raw_instruction_ends_a_running_plan(bridge_rig):
+    node, h = bridge_rig
+    say(h, "touch the red block, then touch the green block")
+    wait_for(lambda: node.loop.instruction == "touch the red block", what="step 1")
+    h.instruction_pub.publish(String(data="touch the yellow block"))
+    fin = wait_for(lambda: next((x for x in h.feedback if x["type"] == "finished"), None), what="the plan ended")
+    assert fin["success"] is False and "superseded" in fin["reason"]
+    wait_for(lambda: node.loop.instruction == "touch the yellow block" and h.moving(), what="the raw path")
