@@ -15,6 +15,7 @@ deactivate commands a hold and stops. Bad or stale input -> hold (zero motion), 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -43,6 +44,7 @@ from ros import topics
 from ros.command_bridge import CommandBridge
 from ros.command_output import CommandOutput
 from ros.image_input import to_policy_image
+from ros.latest_reader import LatestReader
 from ros.params import PolicyNodeConfig, declare, read
 from ros.policy_factory import load_node_policy
 from ros.sensor_clock import SensorSetClock
@@ -97,9 +99,12 @@ class PolicyNode(LifecycleNode):
         self.last_error: str | None = None
         self.past_error: str | None = None  # the last error once the node was healthy again
         self.bad_inputs = 0
+        self.last_bad_input: str | None = None  # the newest rejected message, even one a good one replaced before a step
         self.commands_sent = 0
         self.messages_in = 0  # sensor and instruction messages taken
+        self.instructions_in = 0
         self.output: CommandOutput | None = None
+        self._instruction_reader: LatestReader | None = None
         self._last_step_ms: float | None = None
         self._last_used_image_t: float | None = None
         self.image_to_cmd = deque(maxlen=5000)  # s, image arrival -> command publish
@@ -217,7 +222,6 @@ class PolicyNode(LifecycleNode):
                                      qos(c.wrist_image_qos), callback_group=g),
             self.create_subscription(JointState, c.joint_states_topic, self._on_joints, qos(c.joint_states_qos), callback_group=g),
             self.create_subscription(PoseStamped, c.ee_pose_topic, self._on_pose, qos(c.ee_pose_qos), callback_group=g),
-            self.create_subscription(String, c.instruction_topic, self._on_instruction, qos(c.instruction_qos), callback_group=g),
             self.create_service(Trigger, topics.STOP_SRV, self._on_stop),
             self.create_service(Trigger, topics.RESET_SRV, self._on_reset),
         ]
@@ -225,8 +229,14 @@ class PolicyNode(LifecycleNode):
             self._entities.append(self.create_subscription(Float64MultiArray, c.expert_topic, self._on_expert, reliable, callback_group=g))
         self.output = CommandOutput(self, c)
         self._entities += self.output.publishers
+        # read once per control step, not per message (ros/latest_reader.py): a flooded topic cannot slow control
+        self._instruction_reader = LatestReader(self.context, f"{self.get_name()}_instruction_reader", String, c.instruction_topic,
+                                                reliable=c.instruction_qos == "reliable")
 
     def _destroy_entities(self) -> None:
+        if self._instruction_reader is not None:
+            self._instruction_reader.destroy()
+            self._instruction_reader = None
         for e in self._entities:
             kind = type(e).__name__
             {"Subscription": self.destroy_subscription, "Service": self.destroy_service, "Publisher": self.destroy_publisher}.get(kind, lambda _: None)(e)
@@ -261,6 +271,7 @@ class PolicyNode(LifecycleNode):
             with self._lock:
                 self._errors[key] = str(exc)
                 self.bad_inputs += 1
+                self.last_bad_input = f"{key}: {exc}"
             self._warn(key, f"bad {key} input: {exc}")
             return
         t1 = time.monotonic()
@@ -312,12 +323,14 @@ class PolicyNode(LifecycleNode):
                 self._instruction_error = str(exc)
                 self._pending_instruction = None
                 self.bad_inputs += 1
+                self.last_bad_input = f"instruction: {exc}"
             self._warn("instruction", f"rejected instruction: {exc}; holding until a valid one arrives")
             return
         with self._lock:
             self._pending_instruction = text
             self._instruction_error = None
             self.messages_in += 1
+            self.instructions_in += 1
         if self._logged.get("instruction") != text:  # once per new text, not at every message
             self.get_logger().info(f"instruction: {text!r}")
             self._logged["instruction"] = text
@@ -377,6 +390,10 @@ class PolicyNode(LifecycleNode):
         loop = self.loop
         if loop is None or not self._active:
             return
+        reader = self._instruction_reader
+        msg = reader.take() if reader is not None else None
+        if msg is not None:
+            self._on_instruction(msg)
         now = time.monotonic()
         with self._lock:
             self.sensor_clock.stepped()
@@ -489,12 +506,14 @@ class PolicyNode(LifecycleNode):
             "steps": timing["steps"],
             "commands_sent": self.commands_sent,
             "messages_in": self.messages_in,
+            "instructions_in": self.instructions_in,
             "last_step_ms": self._last_step_ms,
             "step_latency_ms": {"p50": total.get("p50_ms"), "p99": total.get("p99_ms")},
             "inference_ms": {"p50": timing["stages"].get("inference", {}).get("p50_ms"), "p99": timing["stages"].get("inference", {}).get("p99_ms")},
             "image_to_cmd_ms": {"p50": img["p50_ms"], "p99": img["p99_ms"]},
             "missed_deadlines": timing["missed_deadlines"],
             "bad_inputs": self.bad_inputs,
+            "last_bad_input": self.last_bad_input,
             "safety_events": dict(loop.event_counts) if loop else {},
             "last_error": self.last_error,  # None once the node is healthy again; then past_error holds it
             "past_error": self.past_error,
@@ -518,9 +537,10 @@ class PolicyNode(LifecycleNode):
         self.diag_pub.publish(msg)
 
     def _warn(self, source: str, text: str) -> None:
-        if self._logged.get(source) != text:  # once per distinct problem, not at every message
+        key = re.sub(r"[0-9]+(\.[0-9]+)?", "#", text)  # "front is 0.41 s old" and "0.51 s old" are one problem
+        if self._logged.get(source) != key:  # once per distinct problem, not at every message
             self.get_logger().warning(text)
-            self._logged[source] = text
+            self._logged[source] = key
 
 
 def main(args: list[str] | None = None) -> int:
