@@ -14,7 +14,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--policy", required=True,
                    help="a policy folder, a policy name (e.g. default), 'oracle' (scripted expert) or 'random'")
     p.add_argument("--suite", default="seen",
-                   help="seen (training templates), heldout (held-out templates), chains (5 in a row) or a suite .yaml")
+                   help="seen (training templates), heldout (held-out templates), chains (5 in a row), a suite .yaml, "
+                        "or commands (plain-language commands through the interpreter; --episodes = end-to-end sample)")
     p.add_argument("--instructions-file", metavar="F.jsonl",
                    help='JSON lines {"task", "args", "instruction", "seed"}: one episode each (replaces --episodes)')
     p.add_argument("--episodes", type=int, default=20, help="number of episodes (families take turns)")
@@ -35,6 +36,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.suite == "commands" or str(args.suite).endswith("commands.jsonl"):  # plain-language commands
+        from agent.evaluation.commands import run_cli
+
+        return run_cli(args)
     from agent.evaluate import evaluate
     from agent.evaluation.report import markdown_table
 

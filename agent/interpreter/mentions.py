@@ -222,6 +222,9 @@ def _no_such_block(color: str, scene: SceneDescription) -> str:
 
 def _resolve_ref(m: Mention, scene: SceneDescription, ctx: Context) -> list[str]:
     if m.ref in ("last", "self"):
+        if len(ctx.group) > 1:  # "touch the red and the blue block, then push it": which?
+            raise Ask(f"which one do you mean by '{_ref_word(m)}': "
+                      f"{join_words([f'the {c} block' for c in ctx.group], 'or')}?")
         if ctx.last is None:
             raise Ask(f"which block do you mean by '{_ref_word(m)}'? I see {block_names(scene)} ones")
         return [ctx.last]

@@ -251,8 +251,7 @@ def _remember(ctx: Context, drafts: list[Draft], colors: list[str], dest) -> Non
     ctx.note(colors)
     if drafts:
         ctx.last = drafts[-1].args["object"]
-    if len(colors) > 1:
-        ctx.group = list(colors)
+    ctx.group = list(colors) if len(colors) > 1 else []
 
 
 _SPACES = re.compile(r"\s+")
