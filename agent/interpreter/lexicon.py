@@ -154,6 +154,10 @@ PHRASES: dict[tuple[str, ...], tuple[str, str]] = {
     ("target", "zone"): (NOUN, "zone"), ("target", "area"): (NOUN, "zone"),
     ("all", "of", "the"): (QUANT, "all"), ("each", "of", "the"): (QUANT, "all"), ("every", "single"): (QUANT, "all"),
     ("all", "four"): (QUANT, "all"), ("all", "the"): (QUANT, "all"),
+    ("do", "the", "same", "with"): (FILLER, "same"), ("do", "the", "same", "for"): (FILLER, "same"),
+    ("the", "same", "with"): (FILLER, "same"), ("the", "same", "for"): (FILLER, "same"),
+    ("same", "with"): (FILLER, "same"), ("same", "for"): (FILLER, "same"), ("likewise", "with"): (FILLER, "same"),
+    ("do", "it", "again", "with"): (FILLER, "same"), ("again", "with"): (FILLER, "same"),
     ("as", "seen", "from", "the", "front", "camera"): (FILLER, "view"), ("seen", "from", "the", "front", "camera"): (FILLER, "view"),
     ("from", "the", "front", "camera"): (FILLER, "view"), ("in", "the", "front", "camera"): (FILLER, "view"),
     ("as", "seen", "from", "the", "camera"): (FILLER, "view"), ("from", "the", "camera's", "view"): (FILLER, "view"),
@@ -168,5 +172,5 @@ FILLERS = {
     "gently", "carefully", "quickly", "slowly", "little", "bit", "so", "should", "be", "is", "are", "gets",
     "have", "has", "hey", "ok", "okay", "alright", "well", "do", "some", "your", "my", "its", "using",
     "gripper", "hand", "fingers", "fingertips", "air", "like", "good", "nice", "there", "here", "very",
-    "really", "slightly", "bit", "way", "distance", "short", "cm", "centimeters", "inches", "closed", "reach",
+    "really", "slightly", "bit", "way", "both", "twice", "then", "distance", "short", "cm", "centimeters", "inches", "closed", "reach",
 }

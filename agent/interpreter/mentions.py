@@ -134,7 +134,7 @@ def _parse_tail(tokens: list[Token], j: int, m: Mention) -> int:
                 j = k
                 continue
             break
-        if t.kind == L.REL and m.rel is None:
+        if t.kind == L.REL and m.rel is None and not m.colors and not m.ref:  # "the red block left of X" is a place
             m.rel = "closest" if t.value == "closest_the" else t.value
             j += 1
             if m.rel in ("leftmost", "rightmost"):

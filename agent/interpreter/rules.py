@@ -23,7 +23,8 @@ VERB_WORDS = {L.PICK: "pick up", L.PUT: "put", L.MOVE: "move", L.PUSH: "push", L
               L.TOUCH: "touch", L.BUILD: "build with"}
 NOT_PLACES = {"nextto": "next to", "near": "near", "beside": "beside", "behind": "behind", "under": "under",
               "below": "below", "beneath": "beneath", "between": "between", "against": "against",
-              "around": "around", "infrontof": "in front of"}
+              "around": "around", "infrontof": "in front of", "leftof": "to the left of", "rightof": "to the right of",
+              "closest": "next to", "nextof": "next to"}
 
 
 @dataclass
@@ -67,6 +68,8 @@ def read_clause(clause: Clause, text: str, scene: SceneDescription, ctx: Context
     drafts = _drafts(family, colors, dest, direction, parts, scene)
     if not clause.inherits and family != "tower" and not (family == "stack" and len(drafts) > 1):
         drafts = [Draft(d.task, d.args, _words_for(text, clause, parts, d)) for d in drafts]
+    if family in ("touch", "push") and any(t.word == "twice" for t in clause.tokens):
+        drafts = [d for d in drafts for _ in range(2)]
     _remember(ctx, drafts, colors, dest)
     return drafts, Meaning(parts.verb, dest, direction)
 
@@ -90,8 +93,8 @@ def _parts(tokens: list[Token]) -> _Parts:
             direction = direction or t.value
             j += 1
             continue
-        if t.kind == L.PREP:
-            pending = t.value
+        if t.kind == L.PREP or (t.kind == L.REL and t.value in ("leftof", "rightof", "closest")):
+            pending = t.value  # a relation not inside a noun phrase is a placement: "move it left of the blue one"
             j += 1
             continue
         m, k = parse_np(tokens, j)

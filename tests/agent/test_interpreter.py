@@ -199,3 +199,12 @@ def test_too_many_steps_are_refused():
     reply = Interpreter().interpret("touch all the blocks, then touch all the blocks, then touch all the blocks, "
                                     "then touch all the blocks", SCENE)
     assert isinstance(reply, Refusal) and "16 steps" in reply.text
+
+
+def test_repeats_and_placements_relative_to_a_block():
+    assert steps("put the red block in the bowl then do the same with the blue block") == [("place", o(R)), ("place", o(B))]
+    assert steps("touch the blue block twice") == [("touch", o(B)), ("touch", o(B))]
+    assert steps("put both the red and green blocks in the bowl") == [("place", o(R)), ("place", o(G))]
+    reply = Interpreter().interpret("move the red block to the left of the blue block", SCENE)
+    assert isinstance(reply, Refusal) and "to the left of" in reply.text
+    assert steps("touch the one closest to the tray") == [("touch", o(B))]
