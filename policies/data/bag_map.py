@@ -1,6 +1,9 @@
 """The bag import mapping: which topics feed the cameras, proprio and actions, and how episodes are cut.
 
-    rate_hz: 10                      # control rate: streams are sampled on this grid
+    rate_hz: 10                      # control rate: streams are sampled on this grid ...
+    tick: grid                       # ... or once per message of this topic
+    tick_key: null                   # with a JSON String tick topic: only messages where this key changed
+    command: first                   # per tick: the first command after it (or: last before the next tick)
     image_size: 96                   # square side (images are cropped / resized: image_fit crop|resize)
     cameras: {rgb_front: /camera/front/image_raw, rgb_wrist: /camera/wrist/image_raw}
     proprio:                         # pieces, concatenated in order
@@ -14,6 +17,7 @@
     action_clip: [-1, 1]             # optional
     instruction: /heron/instruction  # std_msgs/String; each message starts an episode
     task: /heron/task                # optional std_msgs/String JSON {"task", "args", "seed"}: also starts one
+    status: /heron/task_status       # optional std_msgs/String JSON: {"state": "done", "success": ...} ends one
     max_age_s: 0.5                   # an observation older than this at a tick drops the tick
 
 ``configs/data/heron_sim_bag.yaml`` maps heron's own sim and policy nodes to the 22 / 5 layout.
@@ -45,6 +49,7 @@ FIELDS = {
 IMAGE_TYPES = ("sensor_msgs/msg/Image", "sensor_msgs/msg/CompressedImage")
 TEXT_TYPES = ("std_msgs/msg/String",)
 REDUCES = ("sum", "mean")
+COMMAND_PICKS = ("first", "last")
 
 
 @dataclass
@@ -71,7 +76,11 @@ class BagMap:
     action: list[Piece] | NextState
     instruction: str
     task: str | None = None
+    status: str | None = None  # JSON status topic: the first {"state": "done"} ends the episode, "success" labels it
     rate_hz: float = 10.0
+    tick: str = "grid"  # grid: every 1/rate_hz s; or a topic: one step per message on it
+    tick_key: str | None = None  # JSON tick topic: a tick where this key's value changes (e.g. a step counter)
+    command: str = "first"  # first: the first command after the tick; last: the last before the next tick
     image_size: int = 96
     image_fit: str = "crop"
     action_clip: list[float] | None = None
@@ -86,6 +95,10 @@ class BagMap:
             raise DatasetError(f"{where}: proprio: give at least one piece ({{topic, field}})")
         if not 0.1 <= float(self.rate_hz) <= 1000:
             raise DatasetError(f"{where}: rate_hz={self.rate_hz!r}: allowed 0.1..1000")
+        if self.command not in COMMAND_PICKS:
+            raise DatasetError(f"{where}: command={self.command!r}: allowed {', '.join(COMMAND_PICKS)}")
+        if self.tick != "grid" and not self.tick.startswith("/"):
+            raise DatasetError(f"{where}: tick={self.tick!r}: 'grid' or a topic name (/...)")
         if self.image_fit not in IMAGE_FITS:
             raise DatasetError(f"{where}: image_fit={self.image_fit!r}: allowed {', '.join(IMAGE_FITS)}")
         if not isinstance(self.image_size, int) or not 8 <= self.image_size <= 1024:
@@ -93,7 +106,8 @@ class BagMap:
 
     def topics(self) -> set[str]:
         pieces = self.proprio + (self.action if isinstance(self.action, list) else [])
-        return {*self.cameras.values(), *(p.topic for p in pieces), self.instruction, *([self.task] if self.task else [])}
+        return {*self.cameras.values(), *(p.topic for p in pieces), self.instruction, *([self.task] if self.task else []),
+                *([self.status] if self.status else []), *([self.tick] if self.tick != "grid" else [])}
 
 
 def _piece(raw: Any, where: str) -> Piece:
@@ -108,8 +122,8 @@ def _piece(raw: Any, where: str) -> Piece:
 def load_bag_map(path: str | Path) -> BagMap:
     raw = _read_yaml(path)
     where = str(path)
-    _no_unknown(raw, {"cameras", "proprio", "action", "instruction", "task", "rate_hz", "image_size", "image_fit",
-                      "action_clip", "max_age_s"}, where, "")
+    _no_unknown(raw, {"cameras", "proprio", "action", "instruction", "task", "status", "rate_hz", "tick", "tick_key", "command",
+                      "image_size", "image_fit", "action_clip", "max_age_s"}, where, "")
     for key in ("cameras", "proprio", "action", "instruction"):
         if key not in raw:
             raise DatasetError(f"{where}: missing key {key!r} (see configs/data/heron_sim_bag.yaml for an example)")
@@ -123,7 +137,7 @@ def load_bag_map(path: str | Path) -> BagMap:
     else:
         items = action_raw if isinstance(action_raw, list) else [action_raw]
         action = [_piece(p, f"{where}: action[{i}]") for i, p in enumerate(items)]
-    extra = {k: raw[k] for k in ("task", "rate_hz", "image_size", "image_fit", "action_clip", "max_age_s") if k in raw}
+    extra = {k: raw[k] for k in ("task", "status", "rate_hz", "tick", "tick_key", "command", "image_size", "image_fit", "action_clip", "max_age_s") if k in raw}
     return BagMap(cameras=dict(raw["cameras"]), proprio=[_piece(p, f"{where}: proprio[{i}]") for i, p in enumerate(proprio)],
                   action=action, instruction=str(raw["instruction"]), source=where, **extra)
 

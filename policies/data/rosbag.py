@@ -1,10 +1,13 @@
 """A ROS 2 bag (rosbag2 folder, MCAP or SQLite, or a single .mcap) -> heron demonstration shards.
 
 Read with ``rosbags`` (pure Python; no ROS install). Topics are mapped by ``bag_map.BagMap``; messages
-are timed by their receive time in the bag. Episodes start at each instruction (or task) message and end
-at the next one or at the bag's end; inside an episode the streams are sampled on a grid at
-``rate_hz``: each observation stream gives its latest message (dropped ticks where one is older than
-``max_age_s``), the action is the first command after the tick (else the last one), or the next state.
+are timed by their receive time in the bag. Episodes start at each task or instruction message (a resent
+identical instruction continues the episode) and end at the next one, at a ``{"state": "done"}`` status
+(which also gives ``success``), or at the bag's end. Steps ("ticks") are a grid at ``rate_hz`` or the
+messages of a tick topic (heron's sim: the step counter in /heron/task_status); the first observation
+is the one current when the instruction arrived. Each observation stream gives its latest message at
+the tick (a tick where one is older than ``max_age_s`` is dropped); the action is the first (or last)
+command between this tick and the next, else the one still held, or comes from the next state.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from policies.data.storage import open_writer, shard_path
 
 DEFAULT_MAP = Path(__file__).resolve().parents[2] / "configs" / "data" / "heron_sim_bag.yaml"
 MIN_STEPS = 2
+STATUS_SLACK_S = 0.05  # a final status may reach the recorder together with the next task message
 
 
 @dataclass
@@ -160,9 +164,12 @@ def read_streams(bag: Path, mapping: BagMap) -> dict[str, Stream]:
 def _check_topics(bag: Path, mapping: BagMap, present: dict[str, str]) -> None:
     uses: list[tuple[str, str, tuple[str, ...]]] = [(t, f"cameras.{slot}", IMAGE_TYPES) for slot, t in mapping.cameras.items()]
     uses += [(mapping.instruction, "instruction", TEXT_TYPES)] + ([(mapping.task, "task", TEXT_TYPES)] if mapping.task else [])
+    uses += [(mapping.status, "status", TEXT_TYPES)] if mapping.status else []
     pieces = [("proprio", p) for p in mapping.proprio] + ([("action", p) for p in mapping.action] if isinstance(mapping.action, list) else [])
     for role, p in pieces:
         uses.append((p.topic, role, tuple(t for t, fields in FIELDS.items() if p.field in fields)))
+    if mapping.tick != "grid" and mapping.tick not in present:
+        raise DatasetError(f"{bag}: {mapping.source} ticks on topic {mapping.tick!r}, which the bag does not have (its topics: {sorted(present)})")
     for topic, role, types in uses:
         if topic not in present:
             raise DatasetError(f"{bag}: {mapping.source} maps {role} to topic {topic!r}, which the bag does not have "
@@ -191,14 +198,33 @@ def _segments(streams: dict[str, Stream], mapping: BagMap, end: float) -> list[d
                 spec = json.loads(value)
             except json.JSONDecodeError:
                 spec = {"task": value}
-            out.append({"start": t, "stop": stop, "instruction": spec.get("instruction"), "task": str(spec.get("task", "bag")),
+            out.append({"start": t, "reset": t, "stop": stop, "instruction": spec.get("instruction"), "task": str(spec.get("task", "bag")),
                         "args": spec.get("args", {}), "seed": int(spec.get("seed", 0))})
         elif out and out[-1]["instruction"] is None and out[-1]["stop"] == t:  # the task's instruction: same episode
             out[-1].update(instruction=value, stop=stop, start=t)
+        elif out and out[-1]["instruction"] == value and out[-1]["stop"] == t:  # the same instruction again (a resend)
+            out[-1]["stop"] = stop
         else:
             prev = out[-1] if out and mapping.task else {"task": "bag", "args": {}, "seed": 0}
             out.append({"start": t, "stop": stop, "instruction": value, "task": prev["task"], "args": prev["args"], "seed": prev["seed"]})
-    return [s for s in out if s["instruction"]]
+    segments = [s for s in out if s["instruction"]]
+    if mapping.status:
+        for s in segments:
+            _end_at_status(s, streams[mapping.status])
+    return segments
+
+
+def _end_at_status(seg: dict[str, Any], status: Stream) -> None:
+    """Cut the span at its first {"state": "done"} status message and take its success from it."""
+    for t, text in zip(status.times, status.values):
+        if seg["start"] <= t <= seg["stop"] + STATUS_SLACK_S:
+            try:
+                s = json.loads(text)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(s, dict) and s.get("state") == "done":
+                seg.update(stop=t, success=bool(s.get("success", True)), ended_by_status=True)
+                return
 
 
 def _vector_at(streams, pieces: list[Piece], t: float, max_age: float, where: str) -> np.ndarray | None:
@@ -212,25 +238,55 @@ def _vector_at(streams, pieces: list[Piece], t: float, max_age: float, where: st
     return np.concatenate(parts)
 
 
-def _command_at(streams, pieces: list[Piece], t: float, period: float, where: str) -> np.ndarray | None:
+def _command_at(streams, pieces: list[Piece], t: float, until: float, pick: str, where: str) -> np.ndarray | None:
+    """Each piece's command for the tick at ``t`` (next tick at ``until``): the first (or last) message in
+    (t, until], else the last one before t (a held command)."""
     parts = []
     for p in pieces:
         s = streams[p.topic]
-        i = bisect_right(s.times, t)  # first message after the tick ...
-        if not (i < len(s.times) and s.times[i] <= t + period):
-            i -= 1  # ... else the last one before it (a held command)
+        first, last = bisect_right(s.times, t), bisect_right(s.times, until) - 1
+        i = (first if pick == "first" else last) if first <= last else first - 1
         if i < 0:
             return None
         parts.append(piece_vector(s.values[i], s.msgtype, p, f"{where}: topic {p.topic}"))
     return np.concatenate(parts)
 
 
+def _tick_times(s: Stream, key: str | None) -> np.ndarray:
+    """Message times of the tick topic; with ``key``, only those where the JSON value of ``key`` changed."""
+    if key is None:
+        return np.asarray(s.times)
+    out, last = [], object()
+    for t, text in zip(s.times, s.values):
+        try:
+            value = json.loads(text).get(key)
+        except (json.JSONDecodeError, AttributeError):
+            continue
+        if value != last:
+            out.append(t)
+            last = value
+    return np.asarray(out)
+
+
+def _any_between(streams, pieces: list[Piece], t: float, until: float) -> bool:
+    return any(bisect_right(streams[p.topic].times, until) > bisect_right(streams[p.topic].times, t) for p in pieces)
+
+
 def _episode_arrays(streams, mapping: BagMap, seg: dict[str, Any], where: str) -> dict[str, np.ndarray] | None:
-    period = 1.0 / float(mapping.rate_hz)
     obs_streams = [streams[t] for t in mapping.cameras.values()] + [streams[p.topic] for p in mapping.proprio]
     first = max([seg["start"]] + [s.times[0] if s.times else np.inf for s in obs_streams])
+    if mapping.tick == "grid":
+        ticks = np.arange(first, seg["stop"], 1.0 / float(mapping.rate_hz))
+    else:
+        # the message current when the instruction came (after the task's reset) is the first observation
+        times = _tick_times(streams[mapping.tick], mapping.tick_key)
+        every = np.asarray(streams[mapping.tick].times)  # (a repeat of the reset state counts here)
+        earliest = max(seg.get("reset", -np.inf), seg["start"] - mapping.max_age_s)
+        before = every[(every >= earliest) & (every <= seg["start"])]
+        ticks = np.concatenate([before[-1:], times[(times > seg["start"]) & (times < seg["stop"])]])
+    ends = np.append(ticks[1:], min(seg["stop"], ticks[-1] + 1.0 / float(mapping.rate_hz)) if len(ticks) else [])
     rows: dict[str, list] = {"rgb_front": [], "rgb_wrist": [], "proprio": [], "actions": []}
-    for t in np.arange(first, seg["stop"], period):
+    for n, (t, until) in enumerate(zip(ticks, ends)):
         imgs = {}
         for slot, topic in mapping.cameras.items():
             i = _latest(streams[topic], t)
@@ -240,9 +296,13 @@ def _episode_arrays(streams, mapping: BagMap, seg: dict[str, Any], where: str) -
         proprio = _vector_at(streams, mapping.proprio, t, mapping.max_age_s, where) if len(imgs) == 2 else None
         if proprio is None:
             continue
-        action = proprio if isinstance(mapping.action, NextState) else _command_at(streams, mapping.action, t, period, where)
+        after = max(t, seg["start"])  # commands sent before the instruction answer nothing of this episode
+        action = proprio if isinstance(mapping.action, NextState) else _command_at(streams, mapping.action, after, until, mapping.command, where)
         if action is None:
             continue
+        if seg.get("ended_by_status") and n == len(ticks) - 1 and mapping.tick_key is None and not isinstance(mapping.action, NextState) \
+                and not _any_between(streams, mapping.action, after, until):
+            continue  # the terminal observation: the episode ended before anything answered it
         for slot, img in imgs.items():
             rows[slot].append(img)
         rows["proprio"].append(proprio)
@@ -283,7 +343,7 @@ def import_bag(cfg: BagImportConfig, progress: Callable[[int, int], None] | None
                 dims = None if (n_p, n_a) == (schema.PROPRIO_DIM, schema.ACTION_DIM) else {schema.PROPRIO: n_p, "actions": n_a}
                 writer.write(Episode(**arrays, instruction=seg["instruction"][:schema.MAX_INSTRUCTION_CHARS], task=seg["task"],
                                      index=written, seed=seg["seed"], args={**seg["args"], "bag_start_s": round(seg["start"], 6)},
-                                     dims=dims))
+                                     success=seg.get("success", True), dims=dims))
                 written += 1
                 steps += len(arrays["actions"])
                 if progress:

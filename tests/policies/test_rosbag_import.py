@@ -78,11 +78,24 @@ def write_bag(path: Path, skip: set[str] = frozenset(), ee_pose_type: str = "geo
     return path
 
 
+def grid_map(tmp_path) -> str:
+    """heron's own mapping (configs/data/heron_sim_bag.yaml), sampled on a 10 Hz grid (this bag's camera runs at 30 Hz)."""
+    import yaml
+
+    from policies.data.rosbag import DEFAULT_MAP
+
+    raw = yaml.safe_load(DEFAULT_MAP.read_text())
+    raw.update(tick="grid")
+    raw.pop("status")
+    (tmp_path / "grid.yaml").write_text(yaml.safe_dump(raw))
+    return str(tmp_path / "grid.yaml")
+
+
 @pytest.mark.parametrize("storage", [StoragePlugin.MCAP, StoragePlugin.SQLITE3])
 def test_bag_becomes_episodes_on_the_control_grid(tmp_path, storage):
     bag = write_bag(tmp_path / "bag", storage=storage)
     assert (bag / "metadata.yaml").is_file()
-    summary = import_bag(BagImportConfig(str(bag), str(tmp_path / "demos")))
+    summary = import_bag(BagImportConfig(str(bag), str(tmp_path / "demos"), grid_map(tmp_path)))
     assert summary["episodes"] == 2 and summary["sim_compatible"]
     ds = DemoDataset(tmp_path / "demos")
     assert [(e.instruction, e.task, e.seed, e.args["object"]) for e in ds.episodes] == [
@@ -124,11 +137,13 @@ def test_bgr_images_and_action_from_next_state(tmp_path):
 
 def test_bag_errors_name_bag_topic_and_expected(tmp_path):
     bag = write_bag(tmp_path / "no_pose", skip={"/heron/ee_pose"})
-    with pytest.raises(DatasetError, match=r"no_pose: .*heron_sim_bag\.yaml maps proprio to topic '/heron/ee_pose', which the bag does not have \(its topics: \["):
-        import_bag(BagImportConfig(str(bag), str(tmp_path / "out")))
+    with pytest.raises(DatasetError, match=r"no_pose: .*grid\.yaml maps proprio to topic '/heron/ee_pose', which the bag does not have \(its topics: \["):
+        import_bag(BagImportConfig(str(bag), str(tmp_path / "out"), grid_map(tmp_path)))
     bag = write_bag(tmp_path / "string_pose", ee_pose_type="std_msgs/msg/String")
     with pytest.raises(DatasetError, match=r"topic '/heron/ee_pose' has type std_msgs/msg/String; heron cannot decode it for proprio \(expected geometry_msgs/msg/PoseStamped"):
-        import_bag(BagImportConfig(str(bag), str(tmp_path / "out")))
+        import_bag(BagImportConfig(str(bag), str(tmp_path / "out"), grid_map(tmp_path)))
+    with pytest.raises(DatasetError, match=r"heron_sim_bag\.yaml ticks on topic '/heron/task_status', which the bag does not have"):
+        import_bag(BagImportConfig(str(write_bag(tmp_path / "b3")), str(tmp_path / "out")))
     (tmp_path / "junk.mcap").write_bytes(b"\x89MCAP0\r\n" + b"\x00" * 100)
     with pytest.raises(DatasetError, match=r"junk\.mcap: cannot open as a ROS 2 bag"):
         import_bag(BagImportConfig(str(tmp_path / "junk.mcap"), str(tmp_path / "out")))
