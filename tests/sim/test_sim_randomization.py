@@ -101,3 +101,13 @@ def test_experts_solve_randomised_scenes(family, run_expert):
         assert wins == 3
     finally:
         env.close()
+
+
+def test_randomised_env_passes_check_env():
+    from gymnasium.utils.env_checker import check_env
+
+    env = sim.make_env(image_size=32, randomize=TRAIN)
+    try:
+        check_env(env, skip_render_check=True)
+    finally:
+        env.close()
