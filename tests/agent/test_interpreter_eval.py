@@ -103,3 +103,12 @@ def test_chat_through_the_interpreter(tiny_onnx):
     text = out.getvalue()
     assert "refusal: there is no purple block" in text
     assert "step 1/1: pick {'object': 'red'}" in text and "'pick up the red block': 40 steps" in text
+
+
+def test_the_independent_free_phrasings_parse_to_their_tasks():
+    from agent.interpreter import Interpreter, vocabulary_scene
+
+    lines = [json.loads(x) for x in open("configs/eval/paraphrases.jsonl") if x.strip()]
+    for line in lines:
+        reply = Interpreter().interpret(line["instruction"], vocabulary_scene())
+        assert [(s.task, s.args) for s in reply.steps] == [(line["task"], line["args"])], line
