@@ -22,6 +22,18 @@ def add_arguments(p) -> None:
                    help="train: a training run folder whose history.json gives time to 80%% success; repeat it for "
                         "the stages of one model in order (a fine-tune's times start where the previous stage ended)")
     p.add_argument("--train-steps", type=int, default=60, help="train: timed optimizer steps")
+    p.add_argument("--config", default=None,
+                   help="train: benchmark a recipe: train this config from scratch for --minutes, evaluating `seen` as it goes")
+    p.add_argument("--minutes", type=float, default=45.0, help="train --config: minutes of training (evaluations not counted)")
+    p.add_argument("--eval-every-min", type=float, default=5.0, help="train --config: closed-loop `seen` every K training minutes")
+    p.add_argument("--eval-episodes", type=int, default=24, help="train --config: episodes per evaluation (fixed seeds)")
+    p.add_argument("--collect-episodes", type=int, default=None,
+                   help="train --config: collect this many expert episodes into the config's data folder first if it has "
+                        "fewer (not timed; plain `heron collect` settings)")
+    p.add_argument("--out", default=None, help="train --config: run folder (default runs/bench-<config name>)")
+    p.add_argument("--plot", default=None, help="train --config: also draw the curve(s) to this PNG")
+    p.add_argument("--compare", action="append", default=[],
+                   help="train --config: an earlier benchmark's JSON (its last line) to draw beside this one; repeatable")
 
 
 def percentiles(values_s) -> dict:
@@ -128,7 +140,13 @@ def bench_loop(args) -> dict:
 
 
 def bench_train(args) -> dict:
-    """Training throughput (samples/s) of the policy's preset; time to 80% `seen` success from a run's history."""
+    """Training throughput (samples/s) of the policy's preset; time to 80% `seen` success from a run's history.
+    With ``--config``: the recipe benchmark (``agent/train_bench.py``)."""
+    if args.config:
+        from agent.train_bench import bench_recipe
+
+        return bench_recipe(args.config, args.minutes, args.eval_every_min, args.eval_episodes, out=args.out,
+                            collect_episodes=args.collect_episodes, plot=args.plot, compare=args.compare)
     import tempfile
     from pathlib import Path
 

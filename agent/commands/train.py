@@ -33,7 +33,7 @@ def run(args) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     cfg = load_train_config(args.config, args.overrides)
-    callback = make_eval_callback(cfg.eval_episodes) if cfg.eval_every else None
+    callback = make_eval_callback(cfg.eval_episodes) if (cfg.eval_every or cfg.eval_every_min) else None
     summary = Trainer(cfg, eval_callback=callback, progress=not args.no_progress).fit()
     print(json.dumps(summary, default=float))
     return 0

@@ -35,7 +35,7 @@ class TrainConfig:
     seed: int = 0
     batch_size: int = 64
     steps: int = 10000
-    max_minutes: float | None = None  # stop early (and save) once this much wall time has passed
+    max_minutes: float | None = None  # stop early (and save) after this much training time (evaluations not counted)
     lr: float = 3e-4
     weight_decay: float = 0.01
     warmup_steps: int = 300
@@ -47,6 +47,7 @@ class TrainConfig:
     val_every: int = 1000
     checkpoint_every: int = 1000
     eval_every: int = 0  # closed-loop success in the simulator every N steps (0: off)
+    eval_every_min: float = 0.0  # ... or every K minutes of training time (evaluation time not counted; 0: off)
     eval_episodes: int = 12
     num_threads: int = 2
     in_memory: bool = True
@@ -61,6 +62,8 @@ class TrainConfig:
             raise ConfigError("init_from and policy_overrides: a fine-tune keeps the saved policy's config; drop one")
         if self.lr <= 0:
             raise ConfigError(f"lr={self.lr}: must be > 0")
+        if self.eval_every_min < 0:
+            raise ConfigError(f"eval_every_min={self.eval_every_min}: must be >= 0 (0: off)")
 
 
 def load_train_config(path: str | Path, overrides: list[str] | None = None) -> TrainConfig:

@@ -214,6 +214,8 @@ class Trainer:
         self.model.train()
         history: list[dict] = []
         t0 = time.time()
+        eval_s = 0.0  # wall time spent in closed-loop evaluations: not training time
+        next_eval_min = cfg.eval_every_min
         epoch = step * cfg.batch_size // max(1, len(self.train_set))
         bar = tqdm(total=cfg.steps, initial=step, disable=not self.progress or self.rank != 0, dynamic_ncols=True)
         seen, t_rate = 0, time.time()
@@ -237,7 +239,7 @@ class Trainer:
                     seen, t_rate = 0, time.time()
                     bar.set_postfix(loss=f"{float(loss.detach()):.4f}", sps=f"{rate:.0f}")
                     rec = {"step": step, "loss": float(loss.detach()), **parts, "lr": sched.get_last_lr()[0], "samples_per_s": rate,
-                           "elapsed_s": time.time() - t0}
+                           "elapsed_s": time.time() - t0, "train_s": time.time() - t0 - eval_s}
                     history.append(rec)
                     if not self.progress and self.rank == 0:
                         log.info("step %d/%d loss %.4f (action %.4f, done %.4f) %.0f samples/s", step, cfg.steps,
@@ -254,13 +256,20 @@ class Trainer:
                             writer.add_scalar("val/loss", val, step)
                 if step % cfg.checkpoint_every == 0:
                     self._save(self.out / "checkpoint", step, opt, sched)
-                if cfg.eval_every and step % cfg.eval_every == 0 and self.eval_callback and self.rank == 0:
+                train_s = time.time() - t0 - eval_s
+                due = bool(cfg.eval_every and step % cfg.eval_every == 0)
+                if cfg.eval_every_min and train_s >= next_eval_min * 60:
+                    due, next_eval_min = True, next_eval_min + cfg.eval_every_min
+                if due and self.eval_callback and self.rank == 0:
+                    t_eval = time.time()
                     self._save(self.out / "checkpoint", step, opt, sched)
                     result = self.eval_callback(step, self.out / "checkpoint")
-                    history.append({"step": step, "eval": result, "elapsed_s": time.time() - t0})
+                    eval_s += time.time() - t_eval
+                    history.append({"step": step, "eval": result, "elapsed_s": time.time() - t0, "train_s": train_s,
+                                    "eval_s": time.time() - t_eval})
                     if writer and "success" in result:
                         writer.add_scalar("eval/success", result["success"], step)
-                if cfg.max_minutes and time.time() - t0 > cfg.max_minutes * 60:
+                if cfg.max_minutes and time.time() - t0 - eval_s > cfg.max_minutes * 60:
                     stop_reason = "time"
                     break
                 if step >= cfg.steps:
@@ -282,7 +291,8 @@ class Trainer:
         self.out.mkdir(parents=True, exist_ok=True)
         if self.world > 1:
             (self.out / f"weights_rank{self.rank}.sha256").write_text(digest)
-        summary = {"steps": step, "stop_reason": stop_reason, "wall_s": time.time() - t0, "val_loss": val,
+        summary = {"steps": step, "stop_reason": stop_reason, "wall_s": time.time() - t0, "train_s": time.time() - t0 - eval_s,
+                   "eval_s": eval_s, "val_loss": val,
                    "train_windows": len(self.train_set), "episodes": len(self.demos), "weights_sha256": digest,
                    "samples_per_s": np.mean([r["samples_per_s"] for r in history if "samples_per_s" in r]) if any("samples_per_s" in r for r in history) else None,
                    "out": str(final)}

@@ -1,0 +1,50 @@
+"""``heron bench train --config``: training minutes exclude evaluations; the curve, the JSON and the plot."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from agent.cli import main
+
+
+def _config(tmp_path, data):
+    cfg = tmp_path / "recipe.yaml"
+    cfg.write_text(f"policy: tiny\ndata: {data}\nout: {tmp_path}/unused\nbatch_size: 8\nsteps: 100000\nlr: 0.001\n"
+                   "warmup_steps: 5\nval_fraction: 0.2\nlog_every: 5\nval_every: 100000\ncheckpoint_every: 100000\n"
+                   "num_threads: 1\n")
+    return cfg
+
+
+def test_bench_train_curve_excludes_evaluation_time(tmp_path, synthetic_demos, capsys):
+    cfg, out, png = _config(tmp_path, synthetic_demos), tmp_path / "run", tmp_path / "curve.png"
+    rc = main(["bench", "train", "--config", str(cfg), "--minutes", "0.08", "--eval-every-min", "0.03",
+               "--eval-episodes", "2", "--out", str(out), "--plot", str(png)])
+    assert rc == 0
+    res = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert res["samples_per_s"] > 0 and res["steps"] > 0
+    assert len(res["curve"]) >= 2  # at least one evaluation during training, and the final one
+    minutes = [c["train_minutes"] for c in res["curve"]]
+    assert minutes == sorted(minutes) and minutes[-1] <= 0.08 + 0.05
+    assert res["eval_minutes"] > 0  # evaluations happened and were timed apart
+    history = json.loads((out / "history.json").read_text())
+    summary = history[-1]["summary"]
+    assert summary["wall_s"] - summary["train_s"] == pytest.approx(summary["eval_s"], abs=1e-6)
+    assert all(0 <= c["success"] <= 1 for c in res["curve"])
+    assert res["minutes_to_80"] is None or res["minutes_to_80"] in minutes
+    assert png.stat().st_size > 1000
+    # a second benchmark into the same folder would resume rather than start from scratch: refused
+    with pytest.raises(ValueError, match="holds a checkpoint: a benchmark trains from scratch"):
+        from agent.train_bench import bench_recipe
+
+        bench_recipe(str(cfg), 0.05, 0.02, 1, out=str(out))
+
+
+def test_compare_needs_a_benchmark_json(tmp_path, synthetic_demos):
+    from agent.train_bench import _load
+
+    bad = tmp_path / "x.json"
+    bad.write_text('{"samples_per_s": 1}\n')
+    with pytest.raises(ValueError, match="no 'curve' key"):
+        _load(str(bad))
