@@ -163,6 +163,11 @@ def _check_policy(policy: str, runtime: str, workers: int) -> None:
     several workers and ONNX, export once here so that workers do not race to write the cache."""
     if policy in SIMPLE_NAMES:
         return
+    from agent.runtime.plugin import is_plugin, load_plugin
+
+    if is_plugin(policy):
+        load_plugin(policy)  # import and build it once here: a bad name fails before any worker starts
+        return
     from agent.runtime.factory import onnx_dir_for, resolve_policy_dir
 
     try:

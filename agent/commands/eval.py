@@ -12,7 +12,7 @@ HELP = "evaluate a policy in the simulator: success per task family with 95% int
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--policy", required=True,
-                   help="a policy folder, a policy name (e.g. default), 'oracle' (scripted expert) or 'random'")
+                   help="a policy folder, a policy name (e.g. default), 'oracle' (scripted expert), 'random', or py:package.module:factory (your own Policy)")
     p.add_argument("--suite", default="seen",
                    help="seen (training templates), heldout (held-out templates), chains (5 in a row), a suite .yaml, "
                         "or commands (plain-language commands through the interpreter; --episodes = end-to-end sample)")

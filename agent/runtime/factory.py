@@ -54,6 +54,10 @@ def onnx_dir_for(folder: Path) -> Path:
 def load_policy(name_or_dir, runtime: str = "onnx", providers=None, threads: int | None = None, precision: str = "fp32"):
     if runtime not in RUNTIMES:
         raise ValueError(unknown_name_message("runtime", runtime, RUNTIMES))
+    from agent.runtime.plugin import is_plugin, load_plugin
+
+    if is_plugin(name_or_dir):  # py:package.module:factory, your own Policy object
+        return load_plugin(name_or_dir)
     folder = resolve_policy_dir(name_or_dir)
     if runtime == "torch":
         from agent.runtime.torch_policy import TorchPolicy
