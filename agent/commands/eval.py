@@ -14,7 +14,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--policy", required=True,
                    help="a policy folder, a policy name (e.g. default), 'oracle' (scripted expert), 'random', or py:package.module:factory (your own Policy)")
     p.add_argument("--suite", default="seen",
-                   help="seen (training templates), heldout (held-out templates), chains (5 in a row), a suite .yaml, "
+                   help="seen (training templates), heldout (held-out templates), chains (5 in a row), chains-done (moves on "
+                        "when the policy's done fires; reports done too early/late), robust (seen under one perturbation "
+                        "axis at a time; --episodes per axis), a suite .yaml, "
                         "or commands (plain-language commands through the interpreter; --episodes = end-to-end sample)")
     p.add_argument("--instructions-file", metavar="F.jsonl",
                    help='JSON lines {"task", "args", "instruction", "seed"}: one episode each (replaces --episodes)')
