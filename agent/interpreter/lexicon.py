@@ -71,7 +71,7 @@ VERBS: dict[str, str] = {
     "kick": OOS, "hide": OOS, "count": OOS, "sort": OOS, "arrange": OOS, "juggle": OOS, "shake": OOS,
     "stir": OOS, "cook": OOS, "fly": OOS, "jump": OOS, "walk": OOS, "write": OOS, "draw": OOS,
     "drink": OOS, "fill": OOS, "empty": OOS, "unstack": OOS, "knock": OOS, "topple": OOS, "destroy": OOS,
-    "crush": OOS, "hit": OOS, "punch": OOS, "tilt": OOS, "twist": OOS, "stir": OOS, "weigh": OOS,
+    "crush": OOS, "hit": OOS, "punch": OOS, "tilt": OOS, "twist": OOS, "weigh": OOS,
     "measure": OOS, "scan": OOS, "photograph": OOS, "drive": OOS, "wash": OOS, "heat": OOS, "line": OOS,
     "swap": OOS, "exchange": OOS, "replace": OOS, "split": OOS, "bounce": OOS, "launch": OOS, "melt": OOS,
 }
@@ -88,7 +88,7 @@ PRONOUNS = {"it": "last", "that": "last", "this": "last", "them": "group", "thos
             "itself": "self"}
 PREPS = {"on", "onto", "atop", "over", "above", "upon", "in", "into", "inside", "to", "toward", "towards",
          "within", "at", "with", "from", "of", "off", "by", "near", "beside", "behind", "under", "below",
-         "beneath", "under", "between", "against", "around", "across", "along", "through", "out", "up", "down"}
+         "beneath", "between", "against", "around", "across", "along", "through", "out", "up", "down"}
 # prepositions that put a block on another block (stack) or into a place
 ON_PREPS = {"on", "onto", "atop", "over", "above", "upon"}
 INTO_PREPS = {"in", "into", "inside", "to", "toward", "towards", "within", "at", "on", "onto", "over"}

@@ -167,12 +167,12 @@ def block_names(scene: SceneDescription) -> str:
     return join_words(scene.block_colors)
 
 
-def resolve_blocks(m: Mention, scene: SceneDescription, ctx: Context, role: str = "object") -> list[str]:
+def resolve_blocks(m: Mention, scene: SceneDescription, ctx: Context) -> list[str]:
     """Block colours this mention means; Ask/Refuse when it cannot say."""
     if m.items:
         out: list[str] = []
         for item in m.items:
-            out += [c for c in resolve_blocks(item, scene, ctx, role) if c not in out]
+            out += [c for c in resolve_blocks(item, scene, ctx) if c not in out]
         return out
     if m.ref:
         return _resolve_ref(m, scene, ctx)
@@ -306,7 +306,7 @@ def _anchor_position(m: Mention, scene: SceneDescription, ctx: Context):
                     raise Refuse(f"I can't tell where the {name} is in this scene")
                 return pos, None
         raise Refuse(f"there is no {' '.join(a.color_words + [a.noun or ''])} here".strip())
-    block = resolve_blocks(a, scene, ctx, "anchor")[0]
+    block = resolve_blocks(a, scene, ctx)[0]
     return scene.blocks[block], block
 
 

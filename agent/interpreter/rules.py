@@ -24,7 +24,7 @@ VERB_WORDS = {L.PICK: "pick up", L.PUT: "put", L.MOVE: "move", L.PUSH: "push", L
 NOT_PLACES = {"nextto": "next to", "near": "near", "beside": "beside", "behind": "behind", "under": "under",
               "below": "below", "beneath": "beneath", "between": "between", "against": "against",
               "around": "around", "infrontof": "in front of", "leftof": "to the left of", "rightof": "to the right of",
-              "closest": "next to", "nextof": "next to"}
+              "closest": "next to"}
 
 
 @dataclass
@@ -46,7 +46,6 @@ class Meaning:
 @dataclass
 class _Parts:
     verb: str | None
-    verb_word: str
     objects: list[Mention]
     dest: Mention | None
     dest_prep: str | None
@@ -112,7 +111,7 @@ def _parts(tokens: list[Token]) -> _Parts:
             objects.append(m)
         pending = None
         j = k
-    return _Parts(verb.value if verb else None, verb.word if verb else "", objects, dest, dest_prep, direction, unknown)
+    return _Parts(verb.value if verb else None, objects, dest, dest_prep, direction, unknown)
 
 
 def _destination(parts: _Parts, scene: SceneDescription, ctx: Context) -> tuple | None:
@@ -142,7 +141,7 @@ def _destination(parts: _Parts, scene: SceneDescription, ctx: Context) -> tuple 
         return ("touch_target",)
     if m.ref == "self":
         return ("self",)
-    bases = resolve_blocks(m, scene, ctx, "base")
+    bases = resolve_blocks(m, scene, ctx)
     if len(bases) != 1:
         raise Ask(f"on which block: {join_words([f'the {c} one' for c in bases], 'or')}?")
     return ("block", bases[0])
