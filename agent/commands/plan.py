@@ -15,6 +15,9 @@ def add_arguments(p) -> None:
                    help="a scene description file instead of the simulator (see agent/interpreter/scene.py)")
     p.add_argument("--canonical", action="store_true", help="give each step's training phrasing, not the user's words")
     p.add_argument("--no-embedding", action="store_true", help="rules only: no MiniLM fallback for unknown wordings")
+    p.add_argument("--lm", default=None, metavar="FOLDER",
+                   help="a local Hugging Face causal LM folder as the planner; its plans are checked against the "
+                        "skills and the scene, and the rules answer when they fail")
     p.add_argument("--scene-out", action="store_true", help="also print the scene the plan was made against (stderr)")
 
 
@@ -24,7 +27,13 @@ def run(args, out=None) -> int:
     out = out or sys.stdout
     scene = load_scene(args.scene, args.seed)
     interpreter = make_interpreter(None if args.no_embedding else "minilm")
+    if getattr(args, "lm", None):
+        from agent.interpreter.lm_planner import LMPlanner
+
+        interpreter = LMPlanner(args.lm, rules=interpreter)
     reply = interpreter.interpret(args.text, scene)
+    if getattr(args, "lm", None):
+        print(f"answered by: {interpreter.last_source}", file=sys.stderr)
     if args.scene_out:
         print(json.dumps(scene.to_dict()), file=sys.stderr)
     print(json.dumps(reply.to_dict(canonical=args.canonical)), file=out, flush=True)
