@@ -172,5 +172,5 @@ FILLERS = {
     "gently", "carefully", "quickly", "slowly", "little", "bit", "so", "should", "be", "is", "are", "gets",
     "have", "has", "hey", "ok", "okay", "alright", "well", "do", "some", "your", "my", "its", "using",
     "gripper", "hand", "fingers", "fingertips", "air", "like", "good", "nice", "there", "here", "very",
-    "really", "slightly", "bit", "way", "both", "twice", "then", "distance", "short", "cm", "centimeters", "inches", "closed", "reach",
+    "really", "slightly", "bit", "way", "both", "twice", "distance", "short", "cm", "centimeters", "inches", "closed", "reach",
 }
