@@ -34,6 +34,7 @@ class Clause:
     marker: str | None = None  # "before", "after", "before_that": a subordinate clause
     boundary: str = "start"  # what separated it from the previous clause: start, seq, comma, and, marker
     inherits: bool = False  # no verb of its own: reuses the previous clause's verb (and destination)
+    partner: "Clause | None" = None  # the other clause of a before/after pair ("... after lifting it")
 
     @property
     def start(self) -> int:
@@ -224,6 +225,7 @@ def order_clauses(clauses: list[Clause]) -> list[Clause]:
             continue
         marked, partner = pair
         first, second = ((partner, marked) if clauses[marked].marker == "before" else (marked, partner))
+        clauses[first].partner, clauses[second].partner = clauses[second], clauses[first]
         out += [clauses[first], clauses[second]]
         done.update(pair)
     return out

@@ -99,6 +99,8 @@ class Interpreter:
         ctx, prev, out, fallback = Context(), None, [], False
         pending_ask: Ask | None = None
         for clause in clauses:
+            if clause.partner is not None and ctx.last is None:  # "put the red block in the tray after lifting it"
+                ctx.last = next((t.value for t in clause.partner.tokens if t.kind == "color" and t.value in scene.blocks), None)
             try:
                 drafts, prev = read_clause(clause, text, scene, ctx, prev)
                 out += [(d, "rules", 1.0) for d in drafts]

@@ -51,6 +51,7 @@ class _Parts:
     dest_prep: str | None
     direction: str | None
     unknown: list[str]
+    cut: list[tuple[int, int]]  # spans left out of the step's words (a trailing "except the red one")
 
 
 def read_clause(clause: Clause, text: str, scene: SceneDescription, ctx: Context,
@@ -82,6 +83,7 @@ def _parts(tokens: list[Token]) -> _Parts:
     objects: list[Mention] = []
     dest = dest_prep = direction = pending = None
     unknown: list[str] = []
+    excepts_spans: list[tuple[int, int]] = []
     j = 0
     while j < len(tokens):
         t = tokens[j]
@@ -92,6 +94,14 @@ def _parts(tokens: list[Token]) -> _Parts:
             direction = direction or t.value
             j += 1
             continue
+        if t.kind == L.EXCEPT and any(o.quant or o.plural for o in objects):
+            ex, k = parse_np(tokens, j + 1)  # "move every block into the tray except the yellow one"
+            if ex is not None:
+                target = next(o for o in reversed(objects) if o.quant or o.plural)
+                target.excepts += ex.items or [ex]
+                excepts_spans.append((t.start, tokens[k - 1].end))
+                j = k
+                continue
         if t.kind == L.PREP or (t.kind == L.REL and t.value in ("leftof", "rightof", "closest")):
             pending = t.value  # a relation not inside a noun phrase is a placement: "move it left of the blue one"
             j += 1
@@ -111,7 +121,7 @@ def _parts(tokens: list[Token]) -> _Parts:
             objects.append(m)
         pending = None
         j = k
-    return _Parts(verb.value if verb else None, objects, dest, dest_prep, direction, unknown)
+    return _Parts(verb.value if verb else None, objects, dest, dest_prep, direction, unknown, excepts_spans)
 
 
 def _destination(parts: _Parts, scene: SceneDescription, ctx: Context) -> tuple | None:
@@ -236,6 +246,7 @@ def _words_for(text: str, clause: Clause, parts: _Parts, d: Draft) -> str | None
         edits.append((objs[0].start, objs[-1].end, f"the {d.args['object']} block"))
     if d.task == "stack" and parts.dest is not None and not parts.dest.simple:
         edits.append((parts.dest.start, parts.dest.end, f"the {d.args['base']} block"))
+    edits += [(s, e, "") for s, e in parts.cut]
     out, pos = [], clause.start
     for s, e, rep in sorted(edits):
         if s < pos:

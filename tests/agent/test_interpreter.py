@@ -208,3 +208,11 @@ def test_repeats_and_placements_relative_to_a_block():
     reply = Interpreter().interpret("move the red block to the left of the blue block", SCENE)
     assert isinstance(reply, Refusal) and "to the left of" in reply.text
     assert steps("touch the one closest to the tray") == [("touch", o(B))]
+
+
+def test_cataphora_in_after_clauses_and_a_trailing_exception():
+    assert steps("put the red block in the tray after lifting it") == [("pick", o(R)), ("place", o(R))]
+    assert steps("after lifting it, put the red block on the blue one") == [("pick", o(R)), ("stack", {"object": R, "base": B})]
+    s, words = plan("move every block into the tray except the yellow one")
+    assert s == [("place", o(c)) for c in (R, G, B)]
+    assert words[0] == "move the red block into the tray"
