@@ -40,6 +40,7 @@ class PolicyNodeConfig:
     joint_states_topic: str = "/joint_states"
     ee_pose_topic: str = "/heron/ee_pose"
     instruction_topic: str = "/heron/instruction"
+    instruction_repeat_s: float = field(default=1.0, metadata={"doc": "the current instruction received again within this many s of the last time continues the episode (a client re-sending it); later, it starts the policy's episode afresh (history and action queue cleared)"})
     expert_topic: str = field(default="/heron/expert_action", metadata={"doc": "only for policy: expert (the sim node's scripted expert)"})
     front_image_transport: str = field(default="raw", metadata={"doc": "raw (sensor_msgs/Image) | compressed (sensor_msgs/CompressedImage jpeg/png, e.g. .../image_raw/compressed)"})
     wrist_image_transport: str = field(default="raw", metadata={"doc": "raw | compressed"})
@@ -95,6 +96,7 @@ class PolicyNodeConfig:
         for key in ("front_image_transport", "wrist_image_transport"):
             _check(getattr(self, key) in IMAGE_TRANSPORTS, key, getattr(self, key), f"allowed {', '.join(IMAGE_TRANSPORTS)}")
         _check(bool(self.command_frame_id.strip()), "command_frame_id", self.command_frame_id, "must name the robot's planning frame (e.g. fr3_link0, base_link)")
+        _check(self.instruction_repeat_s >= 0, "instruction_repeat_s", self.instruction_repeat_s, "must be >= 0 s (0: every message restarts)")
         _check(self.clock_offset_tolerance_s >= 0, "clock_offset_tolerance_s", self.clock_offset_tolerance_s, "must be >= 0 s")
         _check(self.trajectory_time_from_start_s >= 0, "trajectory_time_from_start_s", self.trajectory_time_from_start_s, "0 (one action step) or > 0 s")
         self._check_joints()

@@ -105,6 +105,7 @@ class PolicyNode(LifecycleNode):
         self.instructions_in = 0
         self.output: CommandOutput | None = None
         self._instruction_reader: LatestReader | None = None
+        self._instruction_seen = -1e9  # monotonic time the current instruction was last received
         self._last_step_ms: float | None = None
         self._last_used_image_t: float | None = None
         self.image_to_cmd = deque(maxlen=5000)  # s, image arrival -> command publish
@@ -404,8 +405,10 @@ class PolicyNode(LifecycleNode):
             self._reset_requested = False
             loop.reset()
         reason = None
-        if pending is not None and pending == loop.instruction and not self.stopped:
-            pending = None  # the same instruction again (a client repeating it): nothing changes
+        if pending is not None:
+            seen, self._instruction_seen = self._instruction_seen, now
+            if pending == loop.instruction and not self.stopped and now - seen < self.config.instruction_repeat_s:
+                pending = None  # the same instruction repeated (a client re-sending it): the episode goes on
         if pending is not None:
             try:
                 loop.set_instruction(pending)

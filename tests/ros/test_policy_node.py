@@ -251,8 +251,10 @@ def test_joint_trajectory_command_type(rig):
     got = []
     h.create_subscription(JointTrajectory, topics.JOINT_TRAJECTORY, got.append, 10)
     h.msgs["joints"].position = [0.0, 0.25, 0.0, -2.1, 0.0, 2.35, 0.785, 0.04, 0.04]
-    h.instruction_pub.publish(String(data="touch the red block"))
     q0 = np.array(h.msgs["joints"].position[:7])
+    # the instruction only once the node has these joints: a step on the previous ones moves elsewhere
+    wait_for(lambda: "joints" in node._latest and np.allclose(node._latest["joints"][0][0], q0), what="the new joint state")
+    h.instruction_pub.publish(String(data="touch the red block"))
 
     def displacement(m):
         return fk(np.array(m.points[0].positions[:7]))[:3, 3] - fk(q0)[:3, 3]
