@@ -194,7 +194,11 @@ def _write_episode(files: _Files, ep, info, pos: int, start: int, fps: int, task
     import pyarrow as pa
 
     n = ep.num_steps
-    task_index = tasks.setdefault(ep.instruction, len(tasks))
+    # a chained episode's frames carry their own sub-instruction as the task (LeRobot's per-frame task)
+    segments = ep.segments or [{"start": 0, "stop": n, "instruction": ep.instruction}]
+    task_ids = np.empty(n, np.int64)
+    for seg in segments:
+        task_ids[seg["start"]:seg["stop"]] = tasks.setdefault(seg["instruction"], len(tasks))
     ts = (np.arange(n) / fps).astype(np.float32)
     cols: dict[str, Any] = {}
     row_meta: dict[str, Any] = {}
@@ -216,18 +220,20 @@ def _write_episode(files: _Files, ep, info, pos: int, start: int, fps: int, task
     cols["frame_index"] = np.arange(n, dtype=np.int64)
     cols["episode_index"] = np.full(n, pos, np.int64)
     cols["index"] = np.arange(start, start + n, dtype=np.int64)
-    cols["task_index"] = np.full(n, task_index, np.int64)
+    cols["task_index"] = task_ids
     for key, values in ((fmt.STATE, state), (fmt.ACTION, action), ("timestamp", ts), ("frame_index", cols["frame_index"]),
                         ("episode_index", cols["episode_index"]), ("index", cols["index"]), ("task_index", cols["task_index"])):
         stats.add_vector(key, values)
     table = pa.table({f.name: cols[f.name] for f in files.schema}, schema=files.schema)
     files.parquet.write_table(table)
     cf = fmt.chunk_file(files.file)
-    return {"episode_index": pos, "tasks": [ep.instruction], "length": n, "data/chunk_index": cf["chunk_index"],
+    return {"episode_index": pos, "tasks": list(dict.fromkeys(s["instruction"] for s in segments)), "length": n, "data/chunk_index": cf["chunk_index"],
             "data/file_index": cf["file_index"], "dataset_from_index": start, "dataset_to_index": start + n, **row_meta,
             "meta/episodes/chunk_index": 0, "meta/episodes/file_index": 0,
             "heron/index": int(ep.index), "heron/seed": int(ep.seed), "heron/task": str(ep.task),
-            "heron/args": json.dumps(ep.args, sort_keys=True), "heron/success": bool(ep.success), "heron/split": str(ep.split)}
+            "heron/args": json.dumps(ep.args, sort_keys=True), "heron/success": bool(ep.success), "heron/split": str(ep.split),
+            "heron/instruction": ep.instruction, "heron/segments": json.dumps(ep.segments, sort_keys=True) if ep.segments else "",
+            "heron/scene": json.dumps(ep.scene, sort_keys=True) if ep.scene else ""}
 
 
 def _write_meta(root: Path, cfg: ExportConfig, feats, fps: int, tasks: dict[str, int], episodes, stats: _Stats, total: int) -> None:

@@ -2,7 +2,7 @@
 
 The mapping (``mapping.LeRobotMap``) picks the image features for heron's two camera slots and the
 state / action columns; images are center-cropped and resized to ``image_size``. An episode whose task
-changes part-way becomes one heron episode per task. State or action widths other than the
+changes part-way becomes a chained heron episode with one segment per task. State or action widths other than the
 simulator's 22 / 5 are kept and recorded as ``Episode.dims``: such data trains, saves and exports
 (the policy config takes ``proprio_dim`` / ``action_dim``), but cannot drive the simulator.
 """
@@ -212,13 +212,16 @@ def _episodes_of(ep, source: _Source, features, mapping, sidx, aidx, size, tasks
     unknown = sorted(set(task_ids.tolist()) - set(tasks))
     if unknown:
         raise DatasetError(f"{path}: task_index {unknown[:3]} of episode {ep['episode_index']} is not in meta/tasks.parquet")
-    cuts = [0, *(np.flatnonzero(np.diff(task_ids)) + 1).tolist(), len(task_ids)]
-    out = []
-    for k, (a, b) in enumerate(zip(cuts[:-1], cuts[1:])):
-        args = json.loads(ep["heron/args"]) if "heron/args" in ep else {"source_episode": int(ep["episode_index"]), "part": k}
-        out.append(Episode(rgb_front=images[schema.RGB_FRONT][a:b], rgb_wrist=images[schema.RGB_WRIST][a:b], proprio=state[a:b],
-                           actions=action[a:b], instruction=tasks[int(task_ids[a])][:schema.MAX_INSTRUCTION_CHARS],
-                           task=str(ep.get("heron/task", "lerobot")), index=first_index + len(out),
-                           seed=int(ep.get("heron/seed", ep["episode_index"])), success=bool(ep.get("heron/success", True)),
-                           split=str(ep.get("heron/split", "train")), args=args, dims=dims))
-    return out
+    task, args = str(ep.get("heron/task", "lerobot")), json.loads(ep["heron/args"]) if "heron/args" in ep else {"source_episode": int(ep["episode_index"])}
+    if ep.get("heron/segments"):
+        segments = json.loads(ep["heron/segments"])
+    else:  # the task changes part-way: a chained episode, one segment per task
+        cuts = [0, *(np.flatnonzero(np.diff(task_ids)) + 1).tolist(), len(task_ids)]
+        segments = [{"start": a, "stop": b, "task": task, "args": args, "instruction": tasks[int(task_ids[a])][:schema.MAX_INSTRUCTION_CHARS]}
+                    for a, b in zip(cuts[:-1], cuts[1:])] if len(cuts) > 2 else None
+    instruction = ep.get("heron/instruction") or tasks[int(task_ids[0])]
+    return [Episode(rgb_front=images[schema.RGB_FRONT], rgb_wrist=images[schema.RGB_WRIST], proprio=state, actions=action,
+                    instruction=instruction[:schema.MAX_INSTRUCTION_CHARS], task=task, index=first_index,
+                    seed=int(ep.get("heron/seed", ep["episode_index"])), success=bool(ep.get("heron/success", True)),
+                    split=str(ep.get("heron/split", "train")), args=args, dims=dims, segments=segments,
+                    scene=json.loads(ep["heron/scene"]) if ep.get("heron/scene") else None)]

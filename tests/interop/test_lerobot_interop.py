@@ -75,12 +75,14 @@ def test_heron_imports_a_dataset_lerobot_wrote(tmp_path, mode):
     summary = import_lerobot(ImportConfig(str(tmp_path / "lr"), str(tmp_path / "heron"), str(mapping)))
     assert summary["dims"] == {"proprio": 6, "actions": 3} and not summary["sim_compatible"]
     ds = DemoDataset(tmp_path / "heron")
-    # episode 2 switches task half-way: it becomes two heron episodes, one per instruction
-    assert len(ds) == 4 and [e.instruction for e in ds.episodes] == ["reach the cup", "open the drawer", "open the drawer", "reach the cup"]
+    # episode 2 switches task half-way: a chained heron episode with one segment per instruction
+    assert len(ds) == 3 and [e.instruction for e in ds.episodes] == ["reach the cup", "open the drawer", "open the drawer"]
+    assert [(s["start"], s["stop"], s["instruction"]) for s in ds.episodes[2].segment_list()] == [
+        (0, 3, "open the drawer"), (3, 6, "reach the cup")]
     eps = list(ds)
     np.testing.assert_array_equal(np.concatenate([e.proprio for e in eps]), truth["state"])
     np.testing.assert_array_equal(np.concatenate([e.actions for e in eps]), truth["action"])
-    assert [e.instruction for e in eps for _ in range(e.num_steps)] == list(truth["task"])
+    assert [s["instruction"] for e in ds.episodes for s in e.segment_list() for _ in range(s["stop"] - s["start"])] == list(truth["task"])
     left = (56 - 40) // 2  # center crop of the 40x56 frames to 40x40
     for cam, key in (("rgb_front", "top"), ("rgb_wrist", "side")):
         got, want = np.concatenate([getattr(e, cam) for e in eps]).astype(int), truth[key][:, :, left:left + 40]

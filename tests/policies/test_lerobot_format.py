@@ -31,6 +31,10 @@ def write_demos(path, episodes: int = 3, steps: int = 6, size: int = 32, dims: d
                    instruction=["pick up the red block", "push the blue block left"][i % 2], task=["pick", "push"][i % 2],
                    index=i, seed=100 + i, success=i != 1, args={"object": "red"} if i % 2 == 0 else {"object": "blue", "direction": "left"},
                    dims=dims) for i in range(episodes)]
+    if episodes > 2:  # episode 2 is chained: two sub-instructions
+        n = eps[2].num_steps
+        eps[2].segments = [{"start": 0, "stop": 3, "task": "pick", "args": {"object": "red"}, "instruction": "pick up the red block", "done_from": 2},
+                           {"start": 3, "stop": n, "task": "place", "args": {"object": "red"}, "instruction": "put it in the bowl"}]
     with open_writer(shard_path(path, 0)) as w:
         for e in eps:
             w.write(e)
@@ -41,7 +45,7 @@ def write_demos(path, episodes: int = 3, steps: int = 6, size: int = 32, dims: d
 def test_export_writes_v30_layout_and_imports_back(tmp_path, mode):
     eps = write_demos(tmp_path / "demos")
     summary = export_lerobot(ExportConfig(str(tmp_path / "demos"), str(tmp_path / "lr"), mode=mode, fps=10))
-    assert summary["episodes"] == 3 and summary["frames"] == sum(e.num_steps for e in eps) and summary["tasks"] == 2
+    assert summary["episodes"] == 3 and summary["frames"] == sum(e.num_steps for e in eps) and summary["tasks"] == 3
     root = tmp_path / "lr"
     info = json.loads((root / "meta/info.json").read_text())
     assert info["codebase_version"] == "v3.0" and info["fps"] == 10 and info["total_episodes"] == 3
@@ -55,16 +59,20 @@ def test_export_writes_v30_layout_and_imports_back(tmp_path, mode):
     assert np.allclose(stats["action"]["mean"], np.concatenate([e.actions for e in eps]).mean(0))
     assert np.array(stats["observation.images.front"]["mean"]).shape == (3, 1, 1)
     tasks = pq.read_table(root / "meta/tasks.parquet").to_pylist()
-    assert [t["__index_level_0__"] for t in tasks] == ["pick up the red block", "push the blue block left"]
+    assert [t["__index_level_0__"] for t in tasks] == ["pick up the red block", "push the blue block left", "put it in the bowl"]
+    frames = pq.read_table(root / "data/chunk-000/file-000.parquet", columns=["episode_index", "task_index"]).to_pylist()
+    assert [f["task_index"] for f in frames if f["episode_index"] == 2] == [0] * 3 + [2] * (eps[2].num_steps - 3)
     episodes = pq.read_table(root / "meta/episodes/chunk-000/file-000.parquet").to_pylist()
     assert [r["length"] for r in episodes] == [e.num_steps for e in eps] and episodes[1]["dataset_from_index"] == 6
+    assert episodes[2]["tasks"] == ["pick up the red block", "put it in the bowl"]
     if mode == "video":
         assert (root / "videos/observation.images.front/chunk-000/file-000.mp4").is_file()
         assert episodes[1]["videos/observation.images.front/from_timestamp"] == pytest.approx(0.6)
     back = list(DemoDataset(import_lerobot(ImportConfig(str(root), str(tmp_path / "back")))["out"]))
     assert len(back) == 3
     for a, b in zip(eps, back):
-        assert (a.instruction, a.task, a.args, a.seed, a.success, a.index) == (b.instruction, b.task, b.args, b.seed, b.success, b.index)
+        assert (a.instruction, a.task, a.args, a.seed, a.success, a.index, a.segments) == (
+            b.instruction, b.task, b.args, b.seed, b.success, b.index, b.segments)
         np.testing.assert_array_equal(a.proprio, b.proprio)
         np.testing.assert_array_equal(a.actions, b.actions)
         for cam in ("rgb_front", "rgb_wrist"):
