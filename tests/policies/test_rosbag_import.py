@@ -157,3 +157,17 @@ def test_bag_errors_name_bag_topic_and_expected(tmp_path):
     with pytest.raises(DatasetError, match=r"m2\.yaml: cameras must map both rgb_front, rgb_wrist"):
         import_bag(BagImportConfig(str(good), str(tmp_path / "out"), str(tmp_path / "m2.yaml")))
     assert not (tmp_path / "out").exists()
+
+
+def test_command_line_import_and_view_of_a_bag(tmp_path, capsys):
+    import json
+
+    from agent.cli import main
+
+    bag, mapping = write_bag(tmp_path / "bag"), grid_map(tmp_path)
+    assert main(["data", "import", "--format", "rosbag", "--in", str(bag), "--out", str(tmp_path / "d"), "--map", mapping, "--no-progress"]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["episodes"] == 2
+    assert main(["view", str(bag), "--map", mapping, "--out", str(tmp_path / "bag.rrd")]) == 0
+    assert (tmp_path / "bag.rrd").stat().st_size > 10_000
+    assert main(["data", "import", "--format", "rosbag", "--in", str(tmp_path / "nope"), "--out", str(tmp_path / "e")]) == 2
+    assert "nope: no such bag" in capsys.readouterr().err
