@@ -4,11 +4,17 @@ what is wrong (each raises ``BadInput``; the node holds and reports it, and keep
 Accepted: ``sensor_msgs/Image`` in rgb8, bgr8, rgba8, bgra8 or mono8, any size, rows padded or not;
 ``sensor_msgs/CompressedImage`` in jpeg or png (the ``format`` field, as image_transport writes it,
 e.g. ``"bgr8; jpeg compressed bgr8"``), decoded with OpenCV. Output: uint8 (H, W, 3) RGB.
+
+The node subscribes to cameras raw (the serialized CDR bytes) and reads them with ``parse_cdr``: the
+size limit applies before anything is decoded, and the pixels are a view of the received bytes.
+rclpy's own deserializer spends about 0.5 s holding the interpreter on a 20 MB image, which stalled
+the control step.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import struct
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -20,6 +26,7 @@ RAW_ENCODINGS = {"rgb8": (3, (0, 1, 2)), "bgr8": (3, (2, 1, 0)), "rgba8": (4, (0
 COMPRESSED_FORMATS = ("jpeg", "png")
 CROPS = ("center", "none")
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024  # a 4K rgb8 frame is 24.9 MB; 1080p is 6.2 MB
+HEADER_ALLOWANCE = 4096  # a serialized message's bytes besides its pixels (frame id, encoding, sizes)
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,81 @@ class ImageFit:
             raise ValueError(f"image_crop_fraction={self.crop_fraction!r}: allowed 0.1..1.0")
         if self.max_bytes < 1024:
             raise ValueError(f"max_image_bytes={self.max_bytes!r}: must be at least 1024")
+
+
+@dataclass
+class Stamp:
+    sec: int = 0
+    nanosec: int = 0
+
+
+@dataclass
+class Header:
+    stamp: Stamp = field(default_factory=Stamp)
+    frame_id: str = ""
+
+
+@dataclass
+class CameraMessage:
+    """The fields of a sensor_msgs/Image (``format`` None) or CompressedImage, read from CDR bytes."""
+
+    header: Header
+    data: memoryview
+    height: int = 0
+    width: int = 0
+    encoding: str = ""
+    step: int = 0
+    format: str | None = None
+
+
+class _Cdr:
+    """A reader of the plain CDR that rmw writes (little or big endian, alignment from the payload)."""
+
+    def __init__(self, raw: bytes):
+        if len(raw) < 8 or raw[0] != 0 or raw[1] not in (0, 1):
+            raise BadInput("camera message is not CDR-encoded (bad encapsulation header)")
+        self.view, self.pos, self.end = memoryview(raw)[4:], 0, "<" if raw[1] == 1 else ">"
+
+    def u32(self) -> int:
+        self.pos += -self.pos % 4
+        if self.pos + 4 > len(self.view):
+            raise BadInput("camera message is truncated")
+        (v,) = struct.unpack_from(self.end + "I", self.view, self.pos)
+        self.pos += 4
+        return v
+
+    def u8(self) -> int:
+        if self.pos >= len(self.view):
+            raise BadInput("camera message is truncated")
+        self.pos += 1
+        return self.view[self.pos - 1]
+
+    def raw(self, n: int) -> memoryview:
+        if self.pos + n > len(self.view):
+            raise BadInput(f"camera message is truncated: a field of {n} bytes runs past its end")
+        self.pos += n
+        return self.view[self.pos - n : self.pos]
+
+    def string(self) -> str:
+        n = self.u32()
+        return bytes(self.raw(n)).rstrip(b"\0").decode("utf-8", "replace") if n else ""
+
+
+def parse_cdr(raw: bytes, compressed: bool, fit: "ImageFit") -> CameraMessage:
+    """Serialized sensor_msgs/Image (or CompressedImage) -> its fields, the data a view of ``raw``.
+    Rejects a message over ``fit.max_bytes`` before reading it."""
+    if len(raw) > fit.max_bytes + HEADER_ALLOWANCE:
+        raise BadInput(f"{'compressed image' if compressed else 'image'} message has {len(raw)} bytes, more than "
+                       f"max_image_bytes={fit.max_bytes}; lower the camera's resolution or raise max_image_bytes")
+    r = _Cdr(raw)
+    header = Header(Stamp(r.u32(), r.u32()), r.string())
+    if compressed:
+        fmt = r.string()
+        return CameraMessage(header, r.raw(r.u32()), format=fmt)
+    height, width, encoding = r.u32(), r.u32(), r.string()
+    r.u8()  # is_bigendian: irrelevant for 8-bit encodings
+    step = r.u32()
+    return CameraMessage(header, r.raw(r.u32()), height=height, width=width, encoding=encoding, step=step)
 
 
 def _buffer(data) -> np.ndarray:
@@ -120,5 +202,5 @@ def fit_image(img: np.ndarray, fit: ImageFit) -> np.ndarray:
 
 def to_policy_image(msg, fit: ImageFit) -> np.ndarray:
     """A camera message (Image or CompressedImage) -> the policy's uint8 (H, W, 3) RGB input."""
-    img = decode_compressed(msg, fit) if hasattr(msg, "format") else decode_raw(msg, fit)
+    img = decode_compressed(msg, fit) if getattr(msg, "format", None) is not None else decode_raw(msg, fit)
     return fit_image(img, fit)

@@ -43,7 +43,7 @@ from ros import conversions as cv
 from ros import topics
 from ros.command_bridge import CommandBridge
 from ros.command_output import CommandOutput
-from ros.image_input import to_policy_image
+from ros.image_input import parse_cdr, to_policy_image
 from ros.latest_reader import LatestReader
 from ros.params import PolicyNodeConfig, declare, read
 from ros.policy_factory import load_node_policy
@@ -218,9 +218,9 @@ class PolicyNode(LifecycleNode):
         image_types = {"raw": Image, "compressed": CompressedImage}
         self._entities = [
             self.create_subscription(image_types[c.front_image_transport], c.front_image_topic, lambda m: self._on_image("front", m),
-                                     qos(c.front_image_qos), callback_group=g),
+                                     qos(c.front_image_qos), callback_group=g, raw=True),
             self.create_subscription(image_types[c.wrist_image_transport], c.wrist_image_topic, lambda m: self._on_image("wrist", m),
-                                     qos(c.wrist_image_qos), callback_group=g),
+                                     qos(c.wrist_image_qos), callback_group=g, raw=True),
             self.create_subscription(JointState, c.joint_states_topic, self._on_joints, qos(c.joint_states_qos), callback_group=g),
             self.create_subscription(PoseStamped, c.ee_pose_topic, self._on_pose, qos(c.ee_pose_qos), callback_group=g),
             self.create_service(Trigger, topics.STOP_SRV, self._on_stop),
@@ -264,9 +264,11 @@ class PolicyNode(LifecycleNode):
         return SetParametersResult(successful=True)
 
     # -- sensors (never blocked by inference: their own callback group) ------------------------------
-    def _store(self, key: str, fn, msg) -> None:
+    def _store(self, key: str, fn, msg, parse=None) -> None:
         t0 = time.monotonic()
         try:
+            if parse is not None:
+                msg = parse(msg)  # raw CDR bytes -> the message's fields
             value = fn(msg)
         except cv.BadInput as exc:
             with self._lock:
@@ -300,8 +302,10 @@ class PolicyNode(LifecycleNode):
             self.sensor_clock.add_set(max(times), self.config.control_rate_hz)
         self._wake.set()
 
-    def _on_image(self, camera: str, msg) -> None:
-        self._store(camera, lambda m: to_policy_image(m, self._image_fit), msg)
+    def _on_image(self, camera: str, raw: bytes) -> None:
+        """Cameras arrive as CDR bytes (raw subscriptions): see ros/image_input.py for why."""
+        compressed = getattr(self.config, f"{camera}_image_transport") == "compressed"
+        self._store(camera, lambda m: to_policy_image(m, self._image_fit), raw, parse=lambda r: parse_cdr(r, compressed, self._image_fit))
 
     def _on_joints(self, msg: JointState) -> None:
         arm, fingers = tuple(self.config.arm_joints), tuple(self.config.finger_joints)

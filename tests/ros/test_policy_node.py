@@ -254,6 +254,9 @@ def test_joint_trajectory_command_type(rig):
     q0 = np.array(h.msgs["joints"].position[:7])
     # the instruction only once the node has these joints: a step on the previous ones moves elsewhere
     wait_for(lambda: "joints" in node._latest and np.allclose(node._latest["joints"][0][0], q0), what="the new joint state")
+    wait_for(lambda: got, what="a trajectory")  # holds computed from the previous joints may be queued: drop them
+    time.sleep(0.1)
+    got.clear()
     h.instruction_pub.publish(String(data="touch the red block"))
 
     def displacement(m):
