@@ -7,7 +7,7 @@ import pytest
 from sensor_msgs.msg import CompressedImage, Image
 
 from ros.conversions import BadInput, array_to_image_fields
-from ros.image_input import ImageFit, decode_compressed, decode_raw, fit_image, to_policy_image
+from ros.image_input import ImageFit, decode_compressed, decode_raw, fit_image, parse_cdr, to_policy_image
 
 
 def rgb(h=6, w=4):
@@ -121,3 +121,42 @@ def test_oversized_frames_rejected_before_decoding():
 def test_bad_fit_settings(kw):
     with pytest.raises(ValueError):
         ImageFit(**kw)
+
+
+def _serialized(msg) -> bytes:
+    from rclpy.serialization import serialize_message
+
+    return serialize_message(msg)
+
+
+@pytest.mark.parametrize("h, w, frame", [(2, 3, "cam"), (5, 7, ""), (1, 1, "front_camera_optical_frame")])
+def test_cdr_parse_matches_rclpy(h, w, frame):
+    img = rgb(h, w)
+    m = Image(**array_to_image_fields(img))
+    m.header.stamp.sec, m.header.stamp.nanosec, m.header.frame_id = 1700000000, 123456789, frame
+    c = parse_cdr(_serialized(m), False, ImageFit())
+    assert (c.header.stamp.sec, c.header.stamp.nanosec, c.header.frame_id) == (1700000000, 123456789, frame)
+    assert (c.height, c.width, c.encoding, c.step, c.format) == (h, w, "rgb8", 3 * w, None)
+    np.testing.assert_array_equal(to_policy_image(c, ImageFit()), img)
+
+
+def test_cdr_parse_compressed():
+    ok, buf = cv2.imencode(".png", np.full((8, 8, 3), 40, np.uint8))
+    m = CompressedImage(format="png", data=buf.tobytes())
+    m.header.frame_id = "wrist"
+    c = parse_cdr(_serialized(m), True, ImageFit())
+    assert c.format == "png" and c.header.frame_id == "wrist" and bytes(c.data) == buf.tobytes()
+    assert to_policy_image(c, ImageFit(size=(4, 4))).shape == (4, 4, 3)
+
+
+@pytest.mark.parametrize("cut, text", [(3, "not CDR"), (30, "truncated"), (-5, "truncated")])
+def test_cdr_parse_rejects_broken_bytes(cut, text):
+    raw = _serialized(Image(**array_to_image_fields(rgb())))
+    with pytest.raises(BadInput, match=text):
+        parse_cdr(raw[:cut], False, ImageFit())
+
+
+def test_cdr_parse_rejects_oversized_before_reading():
+    raw = _serialized(Image(height=64, width=64, encoding="rgb8", step=192, data=bytes(64 * 192)))
+    with pytest.raises(BadInput, match=f"image message has {len(raw)} bytes, more than max_image_bytes=4096"):
+        parse_cdr(raw, False, ImageFit(max_bytes=4096))
