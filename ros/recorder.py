@@ -91,8 +91,11 @@ class Recorder(Node):
         super().__init__("heron_recorder", **kwargs)
         declare(self, RecorderConfig)
         self.cfg = read(self, RecorderConfig)
-        from rosbags.rosbag2 import StoragePlugin, Writer
-        from rosbags.typesys import Stores, get_typestore
+        try:
+            from rosbags.rosbag2 import StoragePlugin, Writer
+            from rosbags.typesys import Stores, get_typestore
+        except ModuleNotFoundError:
+            raise SystemExit("heron-record needs rosbags, from heron's [data] extra: pip install -e '.[data]'") from None
 
         self.typestore = get_typestore(Stores.ROS2_KILTED)
         self.final = Path(self.cfg.output)

@@ -31,6 +31,16 @@ def add_arguments(p) -> None:
     i.add_argument("--no-progress", action="store_true")
 
 
+def require(*modules: str) -> None:
+    """The optional [data] extra (pyarrow, av, rosbags, rerun-sdk): say how to install what is missing."""
+    import importlib.util
+
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ValueError(f"this needs {', '.join(missing)}, from heron's [data] extra: pip install -e '.[data]' "
+                         "(or pip install pyarrow av rosbags rerun-sdk)")
+
+
 def _progress(enabled: bool, what: str):
     if not enabled:
         return None
@@ -49,6 +59,7 @@ def _progress(enabled: bool, what: str):
 
 
 def run(args) -> int:
+    require("pyarrow", "av") if args.format == "lerobot" else require("rosbags")
     progress = _progress(not args.no_progress, f"{args.action} {args.format}")
     if args.action == "export":
         from policies.data.lerobot_export import ExportConfig, export_lerobot

@@ -19,7 +19,11 @@ def add_arguments(p) -> None:
 def run(args) -> int:
     from pathlib import Path
 
+    from agent.commands.data import require
     from agent.viewer import load, write_contact_sheet, write_rrd
+
+    if not args.png:
+        require("rerun")
 
     if args.episodes < 1:
         raise ValueError(f"--episodes={args.episodes}: must be >= 1")
