@@ -61,6 +61,7 @@ def test_sim_node_killed_mid_episode_then_back(operator, tmp_path):
                             "a stale hold")
             # held within one control period (+ slack for this loaded machine) of the stale timeout, and says why
             age = float(re.search(r"is ([0-9.]+) s old", first["holding"]).group(1))
+            print(f"first hold after the kill: {first['holding']}")
             assert STALE_S <= age <= STALE_S + 1.0 / RATE_HZ + 0.3, first["holding"]
             assert "stale_observation" in first["last_error"]
             k = len(op.task_status)
