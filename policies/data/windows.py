@@ -170,14 +170,22 @@ class WindowDataset:
         for key, v in obs.items():
             sample[key] = np.concatenate([np.repeat(v[:1], pad, axis=0), v]) if pad else np.ascontiguousarray(v)
         sample["history_mask"] = np.arange(K) >= pad
-        stop = min(T, t + H)
-        acts = self._slice(j, ("actions",), t, stop)["actions"]
-        n = stop - t
-        if n < H:
-            acts = np.concatenate([acts, np.tile(hold_action(acts[-1]), (H - n, 1))])  # n >= 1 as t < T
-        sample["actions"] = acts.astype(np.float32, copy=False)
-        sample["action_mask"] = np.arange(H) < n
         done_from = int(self.seg_done_from[k])
+        # Post-success steps teach ``done`` only: their hold actions are not action targets (a hold at a
+        # continuous success threshold, e.g. push's 10 cm, taught the policy to stall just short of it).
+        end = done_from if done_from > s0 else T
+        if t >= end:
+            acts = self._slice(j, ("actions",), end - 1, end)["actions"]
+            sample["actions"] = np.tile(hold_action(acts[-1]), (H, 1)).astype(np.float32)
+            sample["action_mask"] = np.zeros(H, bool)
+        else:
+            stop = min(end, t + H)
+            acts = self._slice(j, ("actions",), t, stop)["actions"]
+            n = stop - t
+            if n < H:
+                acts = np.concatenate([acts, np.tile(hold_action(acts[-1]), (H - n, 1))])  # n >= 1 as t < end
+            sample["actions"] = acts.astype(np.float32, copy=False)
+            sample["action_mask"] = np.arange(H) < n
         if done_from >= 0:
             done = t >= done_from
         else:

@@ -46,7 +46,9 @@ def test_windows_never_cross_a_segment(chained):
         s = w[i]
         assert s["instruction"] == w.seg_text[k]
         n = int(s["action_mask"].sum())
-        assert n == min(8, stop - t)  # the chunk stops at the segment's end
+        done_from = int(w.seg_done_from[k])
+        # the chunk stops at the segment's success: the post-success hold steps teach done, not actions
+        assert n == max(0, min(8, done_from - t)) and done_from < stop
         np.testing.assert_array_equal(s["actions"][:n], arrays[j]["actions"][t:t + n])
         if t == start:  # history padded with the segment's first frame, not the previous segment's
             assert s["history_mask"].tolist() == [False, False, True]
