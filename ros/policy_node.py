@@ -100,6 +100,7 @@ class PolicyNode(LifecycleNode):
         self.past_error: str | None = None  # the last error once the node was healthy again
         self.bad_inputs = 0
         self.last_bad_input: str | None = None  # the newest rejected message, even one a good one replaced before a step
+        self.last_bad_input_ms: float | None = None
         self.commands_sent = 0
         self.messages_in = 0  # sensor and instruction messages taken
         self.instructions_in = 0
@@ -275,6 +276,7 @@ class PolicyNode(LifecycleNode):
                 self._errors[key] = str(exc)
                 self.bad_inputs += 1
                 self.last_bad_input = f"{key}: {exc}"
+                self.last_bad_input_ms = round((time.monotonic() - t0) * 1e3, 3)  # what rejecting it cost
             self._warn(key, f"bad {key} input: {exc}")
             return
         t1 = time.monotonic()
@@ -521,6 +523,7 @@ class PolicyNode(LifecycleNode):
             "missed_deadlines": timing["missed_deadlines"],
             "bad_inputs": self.bad_inputs,
             "last_bad_input": self.last_bad_input,
+            "last_bad_input_ms": self.last_bad_input_ms,
             "safety_events": dict(loop.event_counts) if loop else {},
             "last_error": self.last_error,  # None once the node is healthy again; then past_error holds it
             "past_error": self.past_error,
