@@ -69,7 +69,9 @@ def test_a_plan_runs_step_by_step_with_progress_then_holds(bridge_rig):
     f = say(h, "touch the crimson cube, then tap the blue one")
     assert f["type"] == "plan" and [s["args"] for s in f["steps"]] == [{"object": "red"}, {"object": "blue"}]
     wait_for(lambda: h.moving() and node.loop.instruction == "touch the crimson cube", what="step 1 commanded")
-    assert any(p["type"] == "progress" and p["state"] == "started" and p["step"] == 1 for p in h.feedback)
+    # feedback travels over ROS 2: it may land a moment after the node starts commanding
+    wait_for(lambda: any(p["type"] == "progress" and p["state"] == "started" and p["step"] == 1 for p in h.feedback),
+             what="progress 'started' for step 1")
     # the simulator's judgement for step 1 arrives on /heron/task_status
     h.task_status_pub.publish(String(data=json.dumps({"task": "touch", "args": {"object": "red"}, "success": True})))
     wait_for(lambda: node.loop.instruction == "tap the blue one", what="step 2 commanded")
