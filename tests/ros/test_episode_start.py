@@ -65,7 +65,7 @@ def test_holds_before_the_instruction_spend_no_budget(ros_context, step_mode, co
         assert reset["steps"] == 0 and reset["episode_started_at"] is None
         sent0 = client.sent
         time.sleep(DELAY_S)
-        assert client.sent - sent0 >= 10  # the holds kept coming for the whole delay
+        assert client.sent - sent0 >= 5  # the holds kept coming through the delay (10 Hz nominal; fewer when starved)
         st = client.status[-1]
         assert st["steps"] == 0 and st["state"] == "waiting_for_command", st
         assert st["waiting_for"] == f"an instruction on {topics.INSTRUCTION}" and node.steps == 0
