@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from sim.randomization import Randomization
+from sim.randomization import Randomization, reject_unknown
 
 PHYSICS_HZ = 240
 CONTROL_HZ_CHOICES = tuple(hz for hz in range(10, 31) if PHYSICS_HZ % hz == 0)  # 10, 12, 15, 16, 20, 24, 30
@@ -53,14 +53,7 @@ class EnvConfig:
 
     @classmethod
     def from_kwargs(cls, **kw) -> "EnvConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(kw) - known)
-        if unknown:
-            import difflib
-
-            hints = [difflib.get_close_matches(k, known, n=1) for k in unknown]
-            hint = "".join(f" Did you mean {h[0]!r} for {k!r}?" for k, h in zip(unknown, hints) if h)
-            raise ValueError(f"unknown env option(s) {unknown}; known: {', '.join(sorted(known))}.{hint}")
+        reject_unknown("unknown env option(s)", kw, {f.name for f in fields(cls)})
         return cls(**kw)
 
     @property

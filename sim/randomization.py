@@ -47,6 +47,17 @@ DEFAULT_DISTRACTORS = ("purple cylinder", "orange sphere")
 LIGHT_DEFAULT = np.array([0.3, -0.6, 1.0])  # direction of the light when only its colour changes
 
 
+def reject_unknown(what: str, given, known) -> None:
+    """ValueError naming the unknown keys of ``given``, the known ones and a "did you mean"."""
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        import difflib
+
+        hints = [difflib.get_close_matches(k, list(known), n=1) for k in unknown]
+        hint = "".join(f" Did you mean {h[0]!r} for {k!r}?" for k, h in zip(unknown, hints) if h)
+        raise ValueError(f"{what} {unknown}; known: {', '.join(sorted(known))}.{hint}")
+
+
 @dataclass
 class Randomization:
     """Magnitudes of each randomised part; all 0 = today's fixed scene. See ``LIMITS`` for units."""
@@ -86,14 +97,7 @@ class Randomization:
             return value
         if not isinstance(value, dict):
             raise ValueError(f"randomize: expected a mapping of {', '.join(LIMITS)}, got {value!r}")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(value) - known)
-        if unknown:
-            import difflib
-
-            hints = [difflib.get_close_matches(k, known, n=1) for k in unknown]
-            hint = "".join(f" Did you mean {h[0]!r} for {k!r}?" for k, h in zip(unknown, hints) if h)
-            raise ValueError(f"randomize: unknown key(s) {unknown}; known: {', '.join(sorted(known))}.{hint}")
+        reject_unknown("randomize: unknown key(s)", value, {f.name for f in fields(cls)})
         return cls(**value)
 
     @property
