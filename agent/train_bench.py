@@ -118,9 +118,6 @@ def plot_curves(results: list[dict], path: str | Path) -> Path:
     ax.set_ylabel("`seen` success")
     ax.set_ylim(0, 1.02)
     ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    from agent.evaluation.report import save_figure
+
+    return save_figure(fig, path)

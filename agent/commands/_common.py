@@ -22,6 +22,19 @@ def seconds_since_process_start() -> float:
         return time.perf_counter() - T_START
 
 
+def step_printer(first_action: list[float], indent: str = "  "):
+    """``on_step`` for run_episode: notes the time of the first action, prints progress every 10 steps."""
+
+    def on_step(i, obs, step, info):
+        if not first_action:
+            first_action.append(seconds_since_process_start())
+        if i % 10 == 0 or info.get("success"):
+            print(f"{indent}step {i + 1:3d}  done={step.done:.2f}  success={bool(info.get('success'))}", flush=True)
+        return None
+
+    return on_step
+
+
 def add_policy_arguments(p) -> None:
     p.add_argument("--policy", default="default", help="policy folder, ONNX export folder, or 'default' (the shipped model)")
     p.add_argument("--runtime", default="onnx", choices=["onnx", "torch"], help="inference runtime (default: onnx)")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from agent.commands._common import load_from_args, rss_mb, seconds_since_process_start
+from agent.commands._common import load_from_args, rss_mb, step_printer
 
 
 def run_interpreted(args, instruction: str) -> int:
@@ -22,13 +22,7 @@ def run_interpreted(args, instruction: str) -> int:
     size = int(getattr(policy, "image_size", None) or policy.cfg.image_size)
     backend = SimBackend(mode=mode, gui=args.gui, image_size=size)
     first_action: list[float] = []
-
-    def on_step(i, obs, step, info):
-        if not first_action:
-            first_action.append(seconds_since_process_start())
-        if i % 10 == 0 or info.get("success"):
-            print(f"    step {i + 1:3d}  done={step.done:.2f}  success={bool(info.get('success'))}", flush=True)
-        return None
+    on_step = step_printer(first_action, indent="    ")
 
     canonical = bool(getattr(args, "canonical", False))
     with backend:

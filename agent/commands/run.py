@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from agent.commands._common import add_policy_arguments, load_from_args, resolve_task, rss_mb, seconds_since_process_start
+from agent.commands._common import add_policy_arguments, load_from_args, resolve_task, rss_mb, step_printer
 
 HELP = "run the policy on one natural-language instruction in the simulator"
 
@@ -47,13 +47,7 @@ def run(args) -> int:
     # With no known task the env samples a scene; the policy still gets the person's words.
     spec = TaskSpec(task=task, args=task_args, instruction=instruction, seed=args.seed)
     first_action: list[float] = []
-
-    def on_step(i, obs, step, info):
-        if not first_action:
-            first_action.append(seconds_since_process_start())
-        if i % 10 == 0 or info.get("success"):
-            print(f"  step {i + 1:3d}  done={step.done:.2f}  success={bool(info.get('success'))}", flush=True)
-        return None
+    on_step = step_printer(first_action, indent="  ")
 
     print(f"heron run: {instruction!r} (task {task or '?'} {json.dumps(task_args) if task else ''}, seed {args.seed}, "
           f"{policy.runtime} on {policy.provider}, {mode})", flush=True)

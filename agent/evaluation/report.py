@@ -104,6 +104,13 @@ def bar_chart(result: dict[str, Any], path: str | Path) -> Path:
     ax.set_ylabel("success rate (Wilson 95% CI)")
     cfg = result.get("config", {})
     ax.set_title(f"{cfg.get('policy', '?')} on {cfg.get('suite', '?')}", fontsize=10)
+    return save_figure(fig, path)
+
+
+def save_figure(fig, path: str | Path) -> Path:
+    """Lay out, write (creating the folder) and close a matplotlib figure."""
+    import matplotlib.pyplot as plt
+
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
