@@ -5,6 +5,7 @@ and evaluated in the simulator."""
 from __future__ import annotations
 
 import json
+import time
 
 import numpy as np
 import rclpy
@@ -29,10 +30,14 @@ def test_record_import_train_evaluate(ros_env, tmp_path):
         rclpy.init(context=ctx, domain_id=domain)
         op = Operator(ctx)
         try:
-            op.wait_ready(timeout=60)
-            op.wait(lambda: "/heron/expert_action" in (tmp_path / "heron-record.log").read_text(), 10, "the recorder's subscriptions")
+            op.wait_ready(timeout=120)
+            # every topic an episode is cut from, this operator's task and instruction publishers included:
+            # a task sent before the recorder subscribed would be missing from the bag
+            needed = ("/heron/expert_action", "recording /heron/task ", "recording /heron/instruction ", "recording /heron/task_status ")
+            op.wait(lambda: all(n in (tmp_path / "heron-record.log").read_text() for n in needed), 30, "the recorder's subscriptions")
+            time.sleep(0.5)  # and for them to match
             for task in TASKS:
-                finals.append(op.run_task(task, timeout=30))
+                finals.append(op.run_task(task, timeout=90))  # generous: a loaded machine runs slow
         finally:
             op.close()
             rclpy.shutdown(context=ctx)

@@ -29,7 +29,7 @@ def test_records_wire_bytes_with_publisher_qos(ros_context, tmp_path):
         rclpy.parameter.Parameter("discovery_period_s", value=0.05)])
     spin = Spinner(ros_context, pub_node, rec)
     try:
-        wait_for(lambda: len(rec.counts) == 3, timeout=10, what="the recorder to subscribe to the 3 published topics")
+        wait_for(lambda: len(rec.counts) == 3, timeout=30, what="the recorder to subscribe to the 3 published topics")
         time.sleep(0.3)  # let the subscriptions match
         for i in range(20):
             cam.publish(Image(height=2, width=3, encoding="rgb8", step=9, data=bytes(range(i, i + 18))))
@@ -37,8 +37,9 @@ def test_records_wire_bytes_with_publisher_qos(ros_context, tmp_path):
             joints.publish(JointState(name=["a", "b"], position=[float(i), 2.0 * i]))
             if i % 10 == 0:
                 text.publish(String(data=f"instruction {i}"))
-            time.sleep(0.01)
-        wait_for(lambda: rec.counts["/joint_states"] >= 20 and rec.counts["/heron/instruction"] >= 2, timeout=10, what="messages")
+            # lockstep with the recorder, so a starved machine cannot overflow the best-effort queue
+            wait_for(lambda: rec.counts["/joint_states"] >= i + 1, timeout=20, what=f"joint state {i} recorded")
+        wait_for(lambda: rec.counts["/heron/instruction"] >= 2, timeout=20, what="the instructions recorded")
     finally:
         spin.close()
     bag = rec.close()
