@@ -1,27 +1,34 @@
-"""The policy node alone, for a real Panda: ``ros2 launch launch/robot_agent.launch.py``.
+"""The policy node alone, on a real robot: ``ros2 launch launch/robot_agent.launch.py profile:=fr3_servo``.
 
-Your robot stack must publish the two camera topics (rgb8/bgr8), /joint_states (panda_joint1..7,
-panda_finger_joint1/2) and the end-effector pose on /heron/ee_pose (geometry_msgs/PoseStamped, e.g.
-from tf), and consume /heron/cmd_twist + /heron/gripper_cmd (or the command type you configure).
-Remap the topics in configs/ros/robot_policy_node.yaml. Needs ``launch``/``launch_ros`` from a ROS 2
-install; the node runs from the heron venv.
+``profile`` (required): fr3_servo | ur_servo | sim (configs/ros/robots/), or the path of a YAML parameter
+file with a ``heron_policy_node`` section (e.g. configs/ros/robot_policy_node.yaml, a generic Panda).
+Every node parameter is also a launch argument that overrides the profile's value, e.g.
+``control_rate_hz:=20.0 front_image_topic:=/cam/image_raw workspace_low:='[0.3, -0.3, 0.05]'``;
+``ros2 launch launch/robot_agent.launch.py --show-args`` lists them. Resolution and checks live in
+ros/profiles.py. Needs ``launch``/``launch_ros`` from a ROS 2 install; the node runs from the heron venv.
 """
 
+import sys
 from pathlib import Path
 
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument
-from launch.substitutions import LaunchConfiguration
+from launch.actions import DeclareLaunchArgument, OpaqueFunction
 from launch_ros.actions import Node
 
-CONFIGS = Path(__file__).resolve().parents[1] / "configs" / "ros"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the heron checkout, for ros.profiles
+from ros import profiles  # noqa: E402
+
 EXECUTABLES = ("heron-policy-node",)
-PARAM_FILES = ("robot_policy_node.yaml",)
+DEFAULT_PROFILE = ""  # a real arm: the user names it
+
+
+def _nodes(context):
+    return [Node(**kwargs) for kwargs in profiles.launch_nodes(context.launch_configurations, EXECUTABLES)]
 
 
 def generate_launch_description() -> LaunchDescription:
+    args = profiles.launch_arguments(EXECUTABLES, DEFAULT_PROFILE)
     return LaunchDescription([
-        DeclareLaunchArgument("params_file", default_value=str(CONFIGS / "robot_policy_node.yaml")),
-        Node(executable="heron-policy-node", name="heron_policy_node", output="screen",
-             parameters=[LaunchConfiguration("params_file")]),
+        *[DeclareLaunchArgument(name, default_value=default, description=doc) for name, default, doc in args],
+        OpaqueFunction(function=_nodes),
     ])

@@ -171,12 +171,14 @@ class SimNodeConfig:
         _check(self.instruction_topic.startswith("/"), "instruction_topic", self.instruction_topic, "must be an absolute topic name")
 
 
-def declare(node, cls) -> None:
-    """Declare every field of ``cls`` on ``node`` with its default and a descriptor."""
+def declare(node, cls, defaults: dict | None = None) -> None:
+    """Declare every field of ``cls`` on ``node`` with its default (``defaults``, e.g. a robot profile's
+    values, replace the dataclass's) and a descriptor."""
     from rcl_interfaces.msg import FloatingPointRange, ParameterDescriptor
 
     for f in fields(cls):
         default = f.default if f.default is not MISSING else f.default_factory()
+        default = (defaults or {}).get(f.name, default)
         desc = ParameterDescriptor(name=f.name, description=f.metadata.get("doc", f.name))
         if cls is PolicyNodeConfig and f.name == "control_rate_hz":
             desc.floating_point_range = [FloatingPointRange(from_value=CONTROL_RATE_RANGE[0], to_value=CONTROL_RATE_RANGE[1], step=0.0)]

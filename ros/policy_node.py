@@ -47,6 +47,7 @@ from ros.image_input import parse_cdr, to_policy_image
 from ros.latest_reader import LatestReader
 from ros.params import PolicyNodeConfig, declare, read
 from ros.policy_factory import load_node_policy
+from ros.profiles import declare_profile
 from ros.sensor_clock import SensorSetClock
 
 NODE_NAME = "heron_policy_node"
@@ -60,8 +61,12 @@ class PolicyNode(LifecycleNode):
 
     def __init__(self, node_name: str = NODE_NAME, **kwargs):
         super().__init__(node_name, **kwargs)
-        declare(self, PolicyNodeConfig)
-        self.config = read(self, PolicyNodeConfig)  # raises ValueError on a bad params file
+        try:
+            declare(self, PolicyNodeConfig, declare_profile(self, NODE_NAME))  # -p profile:=NAME: its values are the defaults
+            self.config = read(self, PolicyNodeConfig)  # raises ValueError on a bad params file or profile
+        except ValueError:
+            super().destroy_node()  # half-built: context shutdown must not call our destroy_node
+            raise
         # /heron/command -> interpreter -> steps as instructions, /heron/feedback (ros/command_bridge.py); made
         # before the on-set callback, which validates PolicyNodeConfig's parameters only
         self.command_bridge = CommandBridge(self, instruct=lambda text: self._on_instruction(String(data=text)),
@@ -554,7 +559,7 @@ class PolicyNode(LifecycleNode):
 
 
 def main(args: list[str] | None = None) -> int:
-    """Console script ``heron-policy-node [--ros-args --params-file configs/ros/policy_node.yaml]``."""
+    """Console script ``heron-policy-node [--ros-args -p profile:=ur_servo | --params-file configs/ros/policy_node.yaml]``."""
     try:
         with rclpy.init(args=args):
             node = PolicyNode()

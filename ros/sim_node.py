@@ -35,6 +35,7 @@ from policies.schema import PROPRIO, RGB_FRONT, RGB_WRIST
 from ros import conversions as cv
 from ros import topics
 from ros.params import SimNodeConfig, declare, read
+from ros.profiles import declare_profile
 
 NODE_NAME = "heron_sim_node"
 
@@ -42,7 +43,7 @@ NODE_NAME = "heron_sim_node"
 class SimNode(Node):
     def __init__(self, node_name: str = NODE_NAME, env=None, **kwargs):
         super().__init__(node_name, **kwargs)
-        declare(self, SimNodeConfig)
+        declare(self, SimNodeConfig, declare_profile(self, NODE_NAME))  # -p profile:=NAME: its values are the defaults
         self.config = c = read(self, SimNodeConfig)
         if env is None:
             import sim
@@ -243,7 +244,7 @@ class SimNode(Node):
 
 
 def main(args: list[str] | None = None) -> int:
-    """Console script ``heron-sim-node [--ros-args --params-file configs/ros/sim_node.yaml]``."""
+    """Console script ``heron-sim-node [--ros-args -p profile:=sim | --params-file configs/ros/sim_node.yaml]``."""
     try:
         with rclpy.init(args=args):
             node = SimNode()

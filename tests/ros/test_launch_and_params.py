@@ -1,4 +1,4 @@
-"""Launch files name executables and parameter files that exist; the YAMLs parse and load into the nodes."""
+"""Launch files name executables that exist and resolve robot profiles; the YAMLs parse and load into the nodes."""
 
 import ast
 import shutil
@@ -22,10 +22,10 @@ NODE_CONFIGS = {"heron_policy_node": PolicyNodeConfig, "heron_sim_node": SimNode
 
 
 def constants(path: Path) -> dict:
-    """Module-level tuple constants of a launch file, read without importing ``launch`` (not on PyPI)."""
+    """Module-level tuple and string constants of a launch file, read without importing ``launch`` (not on PyPI)."""
     out = {}
     for node in ast.parse(path.read_text()).body:
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Tuple):
+        if isinstance(node, ast.Assign) and isinstance(node.value, (ast.Tuple, ast.Constant)):
             out[node.targets[0].id] = ast.literal_eval(node.value)
     return out
 
@@ -37,16 +37,21 @@ def test_there_are_launch_files_and_param_files():
 
 @pytest.mark.parametrize("path", LAUNCH_FILES, ids=lambda p: p.name)
 def test_launch_file_names_existing_things(path):
+    """Each launch file starts its EXECUTABLES through ros.profiles (tested in test_launch_profiles.py)."""
+    from ros import profiles
+
     c = constants(path)
+    text = path.read_text()
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     for exe in c["EXECUTABLES"]:
         assert exe in scripts, f"{path.name}: {exe} is not a console script in pyproject.toml"
         assert shutil.which(exe, path=str(Path(sys.executable).parent)), f"{exe} not installed in the venv"
-        assert f'executable="{exe}"' in path.read_text()
-    for name in c["PARAM_FILES"]:
-        assert (ROOT / "configs" / "ros" / name).is_file(), f"{path.name} names configs/ros/{name}, which is missing"
-        assert name in path.read_text()
-    compile(path.read_text(), str(path), "exec")
+        assert exe in profiles.LAUNCH_NODES, f"{path.name}: ros/profiles.py has no LaunchNode for {exe}"
+    assert c["DEFAULT_PROFILE"] in ("", *profiles.available())
+    assert "profiles.launch_arguments(EXECUTABLES, DEFAULT_PROFILE)" in text
+    assert "profiles.launch_nodes(context.launch_configurations, EXECUTABLES)" in text
+    assert "Node(**kwargs)" in text
+    compile(text, str(path), "exec")
 
 
 @pytest.mark.parametrize("path", PARAM_FILES, ids=lambda p: p.name)
