@@ -7,6 +7,8 @@ from pathlib import Path
 
 from policies.configtools import ConfigError, apply_overrides, from_dict, load_yaml
 
+PRECISIONS = ("fp32", "bf16")
+
 
 @dataclass
 class AugmentConfig:
@@ -51,6 +53,9 @@ class TrainConfig:
     eval_episodes: int = 12
     num_threads: int = 2
     in_memory: bool = True
+    # throughput levers (heron bench train measures them; README "Training speed"):
+    precision: str = "fp32"  # "bf16": forward under CPU autocast to bfloat16 (AMX / AVX512-BF16 CPUs); losses in fp32
+    channels_last: bool = False  # conv weights and activations in NHWC (pays off together with bf16)
 
     def __post_init__(self):
         for key in ("batch_size", "steps", "log_every", "val_every", "checkpoint_every", "num_threads"):
@@ -62,6 +67,8 @@ class TrainConfig:
             raise ConfigError("init_from and policy_overrides: a fine-tune keeps the saved policy's config; drop one")
         if self.lr <= 0:
             raise ConfigError(f"lr={self.lr}: must be > 0")
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"precision={self.precision!r}: allowed {', '.join(PRECISIONS)}")
         if self.eval_every_min < 0:
             raise ConfigError(f"eval_every_min={self.eval_every_min}: must be >= 0 (0: off)")
 

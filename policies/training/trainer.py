@@ -125,6 +125,8 @@ class Trainer:
             missing = len(set(instructions) - set(table))
             log.info("paraphrases: %d instructions, %d phrasings in all, %d without any",
                      len(set(instructions)), sum(map(len, table.values())), missing)
+        if cfg.channels_last:
+            self.model = self.model.to(memory_format=torch.channels_last)
         self.bank = LanguageBank(self.model, instructions, aug.word_dropout, aug.instruction_variants, cfg.seed, table)
         self.demos = demos
 
@@ -145,7 +147,9 @@ class Trainer:
         return cams, batch["proprio"].float(), lang, mask, state
 
     def _loss(self, model, core, batch: dict, augment: bool) -> tuple[torch.Tensor, dict]:
-        out = model(*self._batch_inputs(batch, core, augment))
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.cfg.precision == "bf16"):
+            out = model(*self._batch_inputs(batch, core, augment))
+        out = {k: v.float() if torch.is_tensor(v) and v.is_floating_point() else v for k, v in out.items()}
         a_loss = core.head.action_loss(out, batch["actions"].float(), batch["action_mask"].float())
         d_loss = core.head.done_loss(out["done_logit"], batch["done"].float())
         return a_loss + self.cfg.done_weight * d_loss, {"action": float(a_loss.detach()), "done": float(d_loss.detach())}

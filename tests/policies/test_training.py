@@ -72,6 +72,21 @@ def test_bad_training_config(tmp_path):
         load_train_config("configs/train/tiny.yaml", ["lr=fast"])
     with pytest.raises(ConfigError, match="unknown key"):
         load_train_config("configs/train/tiny.yaml", ["optimiser=sgd"])
+    with pytest.raises(ConfigError, match="precision='fp16': allowed fp32, bf16"):
+        load_train_config("configs/train/tiny.yaml", ["precision=fp16"])
+
+
+def test_bf16_channels_last_training_learns_and_saves_fp32_weights(tmp_path, synthetic_demos):
+    from safetensors.torch import load_file
+
+    summary = Trainer(_cfg(synthetic_demos, tmp_path, "steps=40", "log_every=5", "augment.shift=0", "augment.color_jitter=0",
+                           "precision=bf16", "channels_last=true"), progress=False).fit()
+    history = json.loads((tmp_path / "history.json").read_text())
+    losses = [h["loss"] for h in history if "loss" in h]
+    assert losses[-1] < losses[0] and summary["steps"] == 40
+    weights = load_file(str(tmp_path / "final" / "model.safetensors"))
+    # autocast never changes the saved weights (BatchNorm's num_batches_tracked counters are int64)
+    assert {str(v.dtype) for v in weights.values() if v.is_floating_point()} == {"torch.float32"}
 
 
 def test_ddp_two_cpu_processes_end_with_identical_weights(tmp_path, synthetic_demos):
