@@ -168,6 +168,11 @@ def _check_policy(policy: str, runtime: str, workers: int) -> None:
     if is_plugin(policy):
         load_plugin(policy)  # import and build it once here: a bad name fails before any worker starts
         return
+    from agent.runtime.lerobot_policy import check_lerobot, is_lerobot
+
+    if is_lerobot(policy):
+        check_lerobot(policy)  # the folder, its features and a Python with LeRobot, before any worker starts
+        return
     from agent.runtime.factory import onnx_dir_for, resolve_policy_dir
 
     try:

@@ -58,6 +58,10 @@ def load_policy(name_or_dir, runtime: str = "onnx", providers=None, threads: int
 
     if is_plugin(name_or_dir):  # py:package.module:factory, your own Policy object
         return load_plugin(name_or_dir)
+    from agent.runtime.lerobot_policy import is_lerobot, load_lerobot
+
+    if is_lerobot(name_or_dir):  # lerobot:PATH, a LeRobot policy folder run by LeRobot in its own Python
+        return load_lerobot(name_or_dir, threads=threads)
     folder = resolve_policy_dir(name_or_dir)
     if runtime == "torch":
         from agent.runtime.torch_policy import TorchPolicy
