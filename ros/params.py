@@ -159,6 +159,7 @@ class SimNodeConfig:
     step_mode: str = field(default="clock", metadata={"doc": "clock: step at control_hz in wall-clock time | command: one step per command received (lock-step, for tests and evaluation)"})
     episode_start: str = field(default="instruction", metadata={"doc": "instruction: after a task reset the episode (its steps and budget) starts at the first command that follows an instruction on instruction_topic; earlier commands (a policy's holds while it has no instruction) move nothing and cost nothing | command: at the first command (a client that sends no instructions)"})
     instruction_topic: str = field(default="/heron/instruction", metadata={"doc": "where episode_start: instruction listens"})
+    randomize: str = field(default="", metadata={"doc": "a YAML of domain-randomisation ranges (e.g. configs/collect/randomize.yaml): every task reset draws a scene ('' : the plain scene)"})
 
     def __post_init__(self):
         _check(16 <= self.image_size <= 1024, "image_size", self.image_size, "16..1024")

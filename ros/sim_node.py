@@ -48,8 +48,11 @@ class SimNode(Node):
         if env is None:
             import sim
 
+            from sim.randomization import Randomization
+
+            randomize = Randomization.from_file(c.randomize) if c.randomize else None  # errors name the file and key
             env = sim.make_env(image_size=c.image_size, control_hz=c.control_hz, split=c.split,
-                               max_xyz_step=c.max_xyz_step, max_yaw_step=c.max_yaw_step)
+                               max_xyz_step=c.max_xyz_step, max_yaw_step=c.max_yaw_step, randomize=randomize)
         self.env = env
         self._group = MutuallyExclusiveCallbackGroup()  # physics, commands and tasks: one at a time
         sensor, reliable = qos_profile_sensor_data, QoSProfile(depth=10)
@@ -108,6 +111,7 @@ class SimNode(Node):
         if seed is not None and not isinstance(seed, int):
             raise ValueError(f"seed must be an integer, got {seed!r}")
         self.obs, self.info = self.env.reset(seed=seed, options=options)
+        self.seed = seed
         self.steps, self.terminal, self.waiting = 0, False, self.config.wait_for_command
         self._cmd_time = None
         self._instruction_time = self.started_at = None
@@ -236,7 +240,9 @@ class SimNode(Node):
             "max_steps": i["max_steps"], "state": state, "waiting_for": waiting_for,
             "episode_started_at": None if started is None else started * 1e-9,
             "waited_s": None if started is None else round((started - self._reset_time) * 1e-9, 3),
-            "last_error": self.last_error,
+            "last_error": self.last_error, "seed": self.seed,
+            # what domain randomisation drew (-p randomize:=...): a recorded bag can replay the scene
+            **({"scene": i["randomization"]} if self.config.randomize else {}),
         }
 
     def _publish_status(self) -> None:

@@ -100,6 +100,27 @@ class Randomization:
         reject_unknown("randomize: unknown key(s)", value, {f.name for f in fields(cls)})
         return cls(**value)
 
+    @classmethod
+    def from_file(cls, path) -> "Randomization":
+        """A YAML file holding the fields, at the top level or under ``randomize:`` (as in
+        configs/collect/randomize.yaml); errors name the file."""
+        import yaml
+
+        from pathlib import Path
+
+        p = Path(path)
+        if not p.is_file():
+            raise ValueError(f"randomize: {p} is not a file (expected a YAML of {', '.join(LIMITS)})")
+        try:
+            data = yaml.safe_load(p.read_text())
+        except yaml.YAMLError as exc:
+            raise ValueError(f"randomize: {p} is not valid YAML: {exc}") from None
+        data = data.get("randomize", data) if isinstance(data, dict) else data
+        try:
+            return cls.from_any(data)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{p}: {exc}") from None
+
     @property
     def active(self) -> bool:
         return any(getattr(self, k) for k in LIMITS)

@@ -39,10 +39,12 @@ def run(args: argparse.Namespace) -> int:
 
     randomize = None
     if args.randomize:
-        from policies.configtools import load_yaml
+        from sim.randomization import Randomization
 
-        randomize = load_yaml(args.randomize)
-        randomize = randomize.get("randomize", randomize) if isinstance(randomize, dict) else randomize
+        try:
+            randomize = Randomization.from_file(args.randomize).to_dict()
+        except ValueError as exc:
+            raise SystemExit(f"heron collect: --randomize: {exc}") from None
     try:
         lo, _, hi = args.chain_length.partition("-")
         chain_length = (int(lo), int(hi or lo))

@@ -98,3 +98,28 @@ def test_commands_move_and_silence_holds(rig):
     c.action_pub.publish(Float64MultiArray(data=[np.nan, 0, 0, 0, 0]))  # ignored, not applied
     time.sleep(0.2)
     assert abs(_ee_x_after_steps(node, 5) - x1) < 0.003
+
+
+def test_randomize_parameter_draws_a_scene_per_task_seed(ros_context, tmp_path):
+    node = SimNode(context=ros_context, parameter_overrides=[
+        Parameter("image_size", value=64), Parameter("randomize", value="configs/collect/table_color.yaml")])
+    client = Client(ros_context)
+    spinner = Spinner(ros_context, node, client, threads=2)
+    try:
+        blends = []
+        for seed in (11, 12, 11):
+            n = len(client.status)
+            client.task_pub.publish(String(data=json.dumps({"task": "touch", "seed": seed})))
+            wait_for(lambda: any(s["seed"] == seed and s["steps"] == 0 for s in client.status[n:]), timeout=20, what=f"the reset to seed {seed}")
+            blends.append((node.env.draw.table_blend, tuple(node.env.draw.table_target)))
+        assert all(0 <= b <= 0.8 for b, _ in blends)
+        assert blends[0] == blends[2] != blends[1]  # the task seed decides the scene: reproducible
+    finally:
+        spinner.close()
+        node.destroy_node()
+        client.destroy_node()
+        node.env.close()
+    bad = tmp_path / "r.yaml"
+    bad.write_text("randomize: {table_colour: 0.5}\n")
+    with pytest.raises(ValueError, match=r"r.yaml: randomize: unknown key.*table_colour"):
+        SimNode(context=ros_context, parameter_overrides=[Parameter("randomize", value=str(bad))])
