@@ -26,6 +26,7 @@ from agent.evaluation.suites import (
     narrow,
     plan_episodes,
 )
+from agent.video import DEFAULT_VIDEO_SIZE, parse_video_size
 
 RUNTIMES = ("torch", "onnx")
 EVAL_SEED = 1_000_000  # evaluation scenes: disjoint from the seeds `heron collect` uses by default (0, 1, 2, ...)
@@ -51,6 +52,7 @@ def evaluate(
     runtime: str = "torch",
     video_dir: str | Path | None = None,
     videos: int = 0,
+    video_size: str | tuple[int, int] = DEFAULT_VIDEO_SIZE,
     json_path: str | Path | None = None,
     image_size: int | None = None,
     control_hz: float | None = None,
@@ -83,7 +85,7 @@ def evaluate(
         _check_policy(policy, runtime, workers)
     cfg = WorkerConfig(
         policy=policy, runtime=runtime, image_size=image_size, control_hz=control_hz,
-        video_dir=str(video_dir) if video_dir else None, loop=loop,
+        video_dir=str(video_dir) if video_dir else None, video_size=parse_video_size(video_size, "video_size"), loop=loop,
         threads=threads or (1 if workers > 1 else None),
     )
     video_idx = _video_indices(specs, videos) if video_dir else set()
@@ -99,6 +101,7 @@ def evaluate(
             "instructions_file": str(instructions_file) if instructions_file else None,
             "shuffle_instructions": shuffle_instructions, "image_size": image_size, "control_hz": control_hz,
             "loop": loop, "video_dir": str(video_dir) if video_dir else None, "videos": videos,
+            "video_size": list(parse_video_size(video_size, "video_size")) if video_dir else None,
         },
         "aggregates": aggregates,
         # the headline, for callers that want one number (training callbacks): success + interval

@@ -86,6 +86,28 @@ def project_front(points: np.ndarray, size: int) -> np.ndarray:
     return np.c_[(ndc[:, 0] + 1) / 2 * size, (1 - ndc[:, 1]) / 2 * size]
 
 
+# Presentation camera: an oblique overview of the robot and the table, only for videos (the policy
+# never sees it); fixed, so domain randomisation of the front camera does not move it.
+PRESENTATION_EYE = np.array([1.25, 0.7, 0.95])
+PRESENTATION_TARGET = np.array([0.38, 0.0, 0.2])
+PRESENTATION_FOV = 45.0  # vertical, deg
+PRESENTATION_VIEW = look_at(PRESENTATION_EYE, PRESENTATION_TARGET, (0, 0, 1))
+
+
+def render_rgb(p, client: int, width: int, height: int, view, fov_deg: float, background=None,
+               light: dict | None = None) -> np.ndarray:
+    """RGB uint8 (height, width, 3) of a perspective camera with vertical field of view ``fov_deg``;
+    ``background`` fills undrawn pixels (the table), as in ``render``."""
+    _, _, rgba, zbuf, _ = p.getCameraImage(
+        width, height, view, perspective(fov_deg, width / height), shadow=0, renderer=p.ER_TINY_RENDERER,
+        flags=p.ER_NO_SEGMENTATION_MASK, physicsClientId=client, **(light or {}),
+    )
+    rgb = np.asarray(rgba, dtype=np.uint8).reshape(height, width, 4)[:, :, :3].copy()
+    if background is not None:
+        rgb[np.asarray(zbuf, dtype=np.float32).reshape(height, width) >= 1.0 - 1e-7] = background
+    return rgb
+
+
 def wrist_view(hand_pos: np.ndarray, hand_rot: np.ndarray) -> list[float]:
     """View matrix of the wrist camera from the hand link's pose (rotation matrix 3x3)."""
     return look_at(hand_pos + hand_rot @ WRIST_EYE, hand_pos + hand_rot @ WRIST_TARGET, hand_rot @ WRIST_UP)

@@ -221,6 +221,12 @@ class TabletopEnv(gym.Env):
                                 background=self._table_rgb, light=self._light)
         return rgb
 
+    def render_presentation(self, width: int, height: int) -> np.ndarray:
+        """RGB uint8 (height, width, 3) from the presentation camera (``cameras.PRESENTATION_*``), for
+        videos only: it reads the scene and changes nothing (no physics, no random draws)."""
+        return cameras.render_rgb(self._p, self._cid, int(width), int(height), cameras.PRESENTATION_VIEW,
+                                  cameras.PRESENTATION_FOV, background=self._table_rgb, light=self._light)
+
     def _apply_draw_view(self) -> None:
         """Camera matrices, light and table shade of this episode's draw (before the world is built:
         the table-shade probe body is cleared by the build's resetSimulation)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from agent.commands._common import load_from_args, rss_mb, step_printer
+from agent.video import DEFAULT_VIDEO_SIZE, VideoRecorder
 
 
 def run_interpreted(args, instruction: str) -> int:
@@ -37,15 +38,15 @@ def run_interpreted(args, instruction: str) -> int:
                           "runtime": policy.runtime, "provider": policy.provider, "mode": mode})
             return 0
         config = LoopConfig(rate_hz=1.0 / backend.period, pace=args.gui)
-        outcomes = run_plan(policy, backend, reply, canonical=canonical, config=config, max_steps=args.max_steps,
-                            video=bool(args.video), on_step=on_step)
+        recorder = VideoRecorder(backend, getattr(args, "video_size", DEFAULT_VIDEO_SIZE)) if args.video else None
+        outcomes = run_plan(policy, recorder or backend, reply, canonical=canonical, config=config,
+                            max_steps=args.max_steps, on_step=on_step)
+        if recorder is not None and recorder.parts:
+            recorder.record_now()  # the state after the last action
     summary = _summary(args, instruction, reply, outcomes, policy, mode, canonical)
     summary["time_to_first_action_s"] = round(first_action[0], 2) if first_action else None
-    frames = [f for o in outcomes if o.result and o.result.frames for f in o.result.frames]
-    if args.video and frames:
-        from agent.video import write_video
-
-        summary["video"] = str(write_video(args.video, frames, fps=1.0 / backend.period))
+    if recorder is not None and recorder.parts:
+        summary["video"] = str(recorder.write(args.video, fps=1.0 / backend.period))
     done = sum(1 for o in outcomes if o.success)
     verdict = "SUCCESS" if summary["success"] else "FAILED"
     print(f"{verdict}: {done}/{len(outcomes)} plan steps succeeded in {summary['steps']} control steps; step latency "

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from agent.evaluate import EVAL_SEED
+from agent.video import DEFAULT_VIDEO_SIZE, video_size_arg
 
 HELP = "evaluate a policy in the simulator: success per task family with 95% intervals"
 
@@ -31,6 +32,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--runtime", choices=("torch", "onnx"), default="onnx", help="policy runtime (default onnx)")
     p.add_argument("--video-dir", help="write mp4 videos of the first --videos episodes of each family here")
     p.add_argument("--videos", type=int, default=1, help="videos per family (with --video-dir)")
+    p.add_argument("--video-size", type=video_size_arg, default=DEFAULT_VIDEO_SIZE, metavar="WxH",
+                   help="presentation camera size of the videos, e.g. 480x360 (the default); the policy's "
+                        "own views are shown in a strip below it")
     p.add_argument("--json", dest="json_path", metavar="OUT.json",
                    help="write all episode records, aggregates and the config; a .md table and .png chart beside it")
     p.add_argument("--image-size", type=int, default=None, help="camera image size (default: the simulator's)")
@@ -49,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         args.policy, args.suite, args.episodes, args.workers,
         seed=args.seed, tasks=args.tasks, instructions_file=args.instructions_file,
         shuffle_instructions=args.shuffle_instructions, runtime=args.runtime,
-        video_dir=args.video_dir, videos=args.videos, json_path=args.json_path,
+        video_dir=args.video_dir, videos=args.videos, video_size=args.video_size, json_path=args.json_path,
         image_size=args.image_size, threads=args.threads, progress=sys.stderr.isatty(),
     )
     print(markdown_table(result))

@@ -6,6 +6,7 @@ import json
 import sys
 
 from agent.commands._common import add_policy_arguments, load_from_args, resolve_task, rss_mb, step_printer
+from agent.video import DEFAULT_VIDEO_SIZE, VideoRecorder, video_size_arg
 
 HELP = "run the policy on one natural-language instruction in the simulator"
 
@@ -17,7 +18,10 @@ def add_arguments(p) -> None:
     p.add_argument("--args", dest="task_args", default=None, help='task arguments as JSON, e.g. \'{"object": "red"}\'')
     p.add_argument("--seed", type=int, default=0, help="scene seed")
     p.add_argument("--max-steps", type=int, default=None, help="step budget (default: the task's own)")
-    p.add_argument("--video", default=None, help="write an mp4 of both cameras")
+    p.add_argument("--video", default=None,
+                   help="write an mp4: the presentation camera, with the policy's two views in a strip below")
+    p.add_argument("--video-size", type=video_size_arg, default=DEFAULT_VIDEO_SIZE, metavar="WxH",
+                   help="presentation camera size of --video, e.g. 480x360 (the default)")
     p.add_argument("--gui", action="store_true", help="open the PyBullet window (paced to the control rate)")
     p.add_argument("--realtime", action="store_true", help="the simulator keeps moving while the policy computes")
     p.add_argument("--json", dest="json_out", default=None, help="write the summary as JSON")
@@ -52,9 +56,12 @@ def run(args) -> int:
     print(f"heron run: {instruction!r} (task {task or '?'} {json.dumps(task_args) if task else ''}, seed {args.seed}, "
           f"{policy.runtime} on {policy.provider}, {mode})", flush=True)
     config = LoopConfig(rate_hz=backend_rate(backend), pace=args.gui, done_threshold=None if task else 0.5)
+    recorder = VideoRecorder(backend, args.video_size) if args.video else None
     with backend:
-        result = run_episode(policy, backend, spec, max_steps=args.max_steps, on_step=on_step,
-                             video=bool(args.video), config=config)
+        result = run_episode(policy, recorder or backend, spec, max_steps=args.max_steps, on_step=on_step,
+                             config=config)
+        if recorder is not None:
+            recorder.record_now()  # the state after the last action
     summary = {
         "instruction": instruction, "task": task, "args": task_args, "seed": args.seed,
         "success": result.success if task else None, "steps": result.steps, "done": round(result.done, 3),
@@ -65,10 +72,8 @@ def run(args) -> int:
         "time_to_first_action_s": round(first_action[0], 2) if first_action else None,  # from process start
         "max_rss_mb": round(rss_mb(), 1), "safety_events": result.safety_events,
     }
-    if args.video and result.frames:
-        from agent.video import write_video
-
-        summary["video"] = str(write_video(args.video, result.frames, fps=backend_rate(backend)))
+    if recorder is not None:
+        summary["video"] = str(recorder.write(args.video, fps=backend_rate(backend)))
     verdict = {True: "SUCCESS", False: "FAILED", None: "finished"}[summary["success"]]
     print(f"{verdict} after {result.steps} steps; step latency p50 {summary['latency_ms'].get('p50')} ms, "
           f"p99 {summary['latency_ms'].get('p99')} ms; first action {summary['time_to_first_action_s']} s after start; "

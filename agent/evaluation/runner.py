@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from agent.evaluation.suites import EpisodeSpec
+from agent.video import DEFAULT_VIDEO_SIZE, VideoRecorder
 
 SIMPLE_NAMES = ("oracle", "random")
 DONE_THRESHOLD = 0.5  # the policy's done probability above which a robot would move on
@@ -35,6 +36,7 @@ class WorkerConfig:
     control_hz: float | None = None
     video_dir: str | None = None
     video_fps: int = 10
+    video_size: tuple[int, int] = DEFAULT_VIDEO_SIZE  # the presentation camera's (width, height)
     loop: dict | None = None  # LoopConfig fields
     threads: int | None = None  # torch / onnxruntime intra-op threads per worker
     policy_kwargs: dict = field(default_factory=dict)
@@ -101,14 +103,16 @@ class EpisodeRunner:
             record["axis"] = spec.axis
         task = self._task_for(spec, backend, record)
         loop = ControlLoop(policy, LoopConfig.from_dict(self.cfg.loop) if self.cfg.loop else None)
-        want_video = spec.index in self.video_indices
+        # Wrapped after _task_for: donor and chain sampling resets are not part of the video.
+        recorder = VideoRecorder(backend, self.cfg.video_size) if spec.index in self.video_indices else None
+        backend = recorder or backend
         if spec.chain_length and spec.advance == "done":
             from agent.evaluation.done_chains import run_done_chain
 
-            record.update(run_done_chain(loop, backend, task, video=want_video))
-            if want_video and record.get("frames"):
-                record["video"] = self._write_video(spec, record.pop("frames"))
+            record.update(run_done_chain(loop, backend, task))
             record.pop("frames", None)
+            if recorder is not None:
+                record["video"] = self._write_video(spec, recorder)
             return record
         subtask = {"index": 0, "instructions": [], "early": [False] * max(spec.chain_length, 1)}
 
@@ -123,7 +127,7 @@ class EpisodeRunner:
                 subtask["early"][k] = True  # done fired before this subtask's success
             return None
 
-        res = run_episode(policy, backend, task, video=want_video, loop=loop,
+        res = run_episode(policy, backend, task, loop=loop,
                           on_step=on_step if spec.chain_length else None)
         info = dict(getattr(backend, "info", {}) or {})
         record.update({
@@ -145,8 +149,9 @@ class EpisodeRunner:
             # done fired before success, for the subtasks the chain reached (success mode: the
             # simulator moves on at success, so only early firing is measurable here)
             record["done_early"] = subtask["early"][: min(record["completed"] + 1, record["num_subtasks"])]
-        if want_video and res.frames:
-            record["video"] = self._write_video(spec, res.frames)
+        if recorder is not None:
+            recorder.record_now()  # the state after the last action
+            record["video"] = self._write_video(spec, recorder)
         return record
 
     def _task_for(self, spec: EpisodeSpec, backend, record: dict[str, Any]):
@@ -188,13 +193,11 @@ class EpisodeRunner:
                         "seed": seed, "own_instruction": own.get("instruction"), "for_args": own_args}
         raise RuntimeError(f"no instruction naming another block found for episode {spec.index} ({spec.task})")
 
-    def _write_video(self, spec: EpisodeSpec, frames: list[np.ndarray]) -> str | None:
-        if not self.cfg.video_dir:
+    def _write_video(self, spec: EpisodeSpec, recorder: VideoRecorder) -> str | None:
+        if not self.cfg.video_dir or not recorder.parts:
             return None
         path = Path(self.cfg.video_dir) / f"{spec.index:04d}_{spec.family}_seed{spec.seed}.mp4"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_video(path, frames, self.cfg.video_fps)
-        return str(path)
+        return str(recorder.write(path, self.cfg.video_fps))
 
 
 def policy_image_size(policy) -> int | None:
@@ -220,12 +223,6 @@ def _seed_everything(seed: int) -> None:
     torch = sys.modules.get("torch")  # only if a policy already loaded it: never import it here
     if torch is not None:
         torch.manual_seed(seed)
-
-
-def write_video(path: Path, frames: list[np.ndarray], fps: int) -> None:
-    from agent.video import write_video as _write
-
-    _write(path, frames, fps)
 
 
 # -- building blocks the sim / runtime engineers own ------------------------------------------
