@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import sys
 import time
 from collections import deque
 
@@ -562,7 +563,11 @@ def main(args: list[str] | None = None) -> int:
     """Console script ``heron-policy-node [--ros-args -p profile:=ur_servo | --params-file configs/ros/policy_node.yaml]``."""
     try:
         with rclpy.init(args=args):
-            node = PolicyNode()
+            try:
+                node = PolicyNode()
+            except ValueError as exc:  # a bad parameter or robot profile: the message names it and what is allowed
+                print(f"heron-policy-node: {exc}", file=sys.stderr)
+                return 2
             executor = MultiThreadedExecutor(num_threads=4)
             executor.add_node(node)
             if node.config.autostart:

@@ -18,6 +18,7 @@ long it waited for it (``waited_s``).
 from __future__ import annotations
 
 import json
+import sys
 import time
 
 import numpy as np
@@ -253,7 +254,11 @@ def main(args: list[str] | None = None) -> int:
     """Console script ``heron-sim-node [--ros-args -p profile:=sim | --params-file configs/ros/sim_node.yaml]``."""
     try:
         with rclpy.init(args=args):
-            node = SimNode()
+            try:
+                node = SimNode()
+            except ValueError as exc:  # a bad parameter or robot profile: the message names it and what is allowed
+                print(f"heron-sim-node: {exc}", file=sys.stderr)
+                return 2
             # one callback at a time (physics, commands, tasks) without a thread pool: a mutually exclusive
             # group on a MultiThreadedExecutor re-dispatches whatever arrives during a physics step in a tight loop
             executor = SingleThreadedExecutor()

@@ -7,6 +7,8 @@ declared argument in ``context.launch_configurations``, '' unless given), then s
 the parameter files it writes."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -222,3 +224,17 @@ def test_sim_node_profile_parameter(tmp_path):
             node.env.close()
     finally:
         rclpy.shutdown(context=ctx)
+
+
+@pytest.mark.parametrize("exe, profile, message", [
+    ("heron-policy-node", "ur_sevo", "heron-policy-node: unknown robot profile 'ur_sevo'. Did you mean 'ur_servo'? Available: one of fr3_servo, sim, ur_servo"),
+    ("heron-sim-node", "fr3_servo", "heron-sim-node: robot profile " + str(ROBOTS / "fr3_servo.yaml") + ": no heron_sim_node section"),
+], ids=["policy-node", "sim-node"])
+def test_console_script_with_a_bad_profile_exits_with_the_message(exe, profile, message, ros_env):
+    ros_env["ROS_DOMAIN_ID"] = str(domain())
+    script = Path(sys.executable).parent / exe
+    proc = subprocess.run([str(script), "--ros-args", "-p", f"profile:={profile}"], env=ros_env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr
