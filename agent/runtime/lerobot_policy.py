@@ -155,8 +155,9 @@ class LeRobotPolicy:
         self.instruction = ""
         python = python or lerobot_python()
         self._log = tempfile.TemporaryFile()  # LeRobot's own output, quoted in errors
-        self._proc = subprocess.Popen([python, "-I", str(WORKER), str(self.spec.folder), str(threads or 0)],
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, env=_worker_env(python))
+        # one intra-op thread unless told: beside the simulator, two threads were 3-10x slower per inference
+        self._proc = subprocess.Popen([python, "-I", str(WORKER), str(self.spec.folder), str(threads or 1)],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, env=worker_env(python))
         hello = self._read()
         self.info = {k: hello.get(k) for k in ("type", "lerobot", "python", "processors")}
 
@@ -240,7 +241,7 @@ class LeRobotPolicy:
         self.close()
 
 
-def _worker_env(python: str) -> dict[str, str]:
+def worker_env(python: str) -> dict[str, str]:
     """Offline (never the Hub), and PyAV's FFmpeg for torchcodec where make_venv.sh noted it."""
     env = dict(os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
     libs = Path(python).parent.parent / "ffmpeg_libs"

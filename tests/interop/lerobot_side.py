@@ -2,6 +2,8 @@
 
     python lerobot_side.py read ROOT OUT.npz            LeRobotDataset(root=ROOT) -> every frame, as arrays
     python lerobot_side.py write ROOT TRUTH.npz MODE    create / add_frame / save_episode / finalize
+    python lerobot_side.py train ROOT OUT STEPS          a tiny ACT trained on ROOT, saved as lerobot-train does
+    python lerobot_side.py act FOLDER OBS.npz OUT.npz    FOLDER's policy on each saved observation, LeRobot alone
 """
 
 from __future__ import annotations
@@ -69,10 +71,76 @@ def write(root: str, truth: str, mode: str) -> None:
     np.savez(truth, **{k: np.array(v) for k, v in out.items()})
 
 
+def train(root: str, out: str, steps: str) -> None:
+    """ACT with tiny dims (untrained backbone: offline), its processors from the dataset's statistics,
+    STEPS AdamW steps, then ``save_pretrained`` of policy and processors: a ``pretrained_model`` folder."""
+    import torch
+    from lerobot.configs.types import FeatureType
+    from lerobot.datasets.lerobot_dataset import LeRobotDataset
+    from lerobot.datasets.utils import dataset_to_policy_features
+    from lerobot.policies.act.configuration_act import ACTConfig
+    from lerobot.policies.act.modeling_act import ACTPolicy
+    from lerobot.policies.factory import make_pre_post_processors
+
+    torch.manual_seed(0)
+    meta = LeRobotDataset("heron/export", root=root).meta
+    features = dataset_to_policy_features(meta.features)
+    cfg = ACTConfig(
+        input_features={k: f for k, f in features.items() if f.type is not FeatureType.ACTION},
+        output_features={k: f for k, f in features.items() if f.type is FeatureType.ACTION},
+        chunk_size=4, n_action_steps=4, dim_model=32, n_heads=2, dim_feedforward=64, n_encoder_layers=1,
+        n_decoder_layers=1, n_vae_encoder_layers=1, latent_dim=8, pretrained_backbone_weights=None, device="cpu")
+    ds = LeRobotDataset("heron/export", root=root, delta_timestamps={"action": [i / meta.fps for i in range(cfg.chunk_size)]})
+    policy = ACTPolicy(cfg)
+    pre, post = make_pre_post_processors(cfg, dataset_stats=meta.stats)
+    opt = torch.optim.AdamW(policy.parameters(), lr=1e-3)
+    loader = torch.utils.data.DataLoader(ds, batch_size=4, shuffle=True)
+    policy.train()
+    done = 0
+    while done < int(steps):
+        for batch in loader:
+            loss, _ = policy.forward(pre(batch))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            done += 1
+            if done >= int(steps):
+                break
+    for thing in (policy, pre, post):
+        thing.save_pretrained(out)
+
+
+def act(folder: str, obs: str, out: str) -> None:
+    """LeRobot alone (no heron code): FOLDER's policy and processors on each observation in OBS.npz
+    (front, wrist uint8 HWC, state float32, task), converted by lerobot-eval's own preprocess_observation;
+    actions to OUT.npz."""
+    import torch
+    from lerobot.configs.policies import PreTrainedConfig
+    from lerobot.envs.utils import preprocess_observation
+    from lerobot.policies.factory import get_policy_class, make_pre_post_processors
+
+    cfg = PreTrainedConfig.from_pretrained(folder)
+    policy = get_policy_class(cfg.type).from_pretrained(folder, config=cfg)
+    pre, post = make_pre_post_processors(cfg, pretrained_path=folder)
+    data = np.load(obs)
+    actions = []
+    for i in range(len(data["state"])):
+        batch = preprocess_observation({"pixels": {cam: data[cam][i][None] for cam in ("front", "wrist")},
+                                        "agent_pos": data["state"][i][None]})
+        batch["task"] = [str(data["task"][i])]  # what lerobot-eval's add_envs_task adds
+        with torch.inference_mode():
+            actions.append(post(policy.select_action(pre(batch))).numpy()[0])
+    np.savez(out, action=np.stack(actions))
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "read":
         read(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "write":
         write(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif sys.argv[1] == "train":
+        train(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif sys.argv[1] == "act":
+        act(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
         raise SystemExit(__doc__)
