@@ -18,6 +18,11 @@
     instruction: /heron/instruction  # std_msgs/String; each message starts an episode
     task: /heron/task                # optional std_msgs/String JSON {"task", "args", "seed"}: also starts one
     status: /heron/task_status       # optional std_msgs/String JSON: {"state": "done", "success": ...} ends one
+    episode_service:                 # optional: only the spans between recorded service calls are episodes
+      start: /heron/episode/start    #   each call starts one (std_srvs/srv/Trigger, Empty or any service type)
+      stop: /heron/episode/stop      #   each call ends it
+    # or episode_service: {set_bool: /heron/episode/active}   # std_srvs/srv/SetBool: data true starts, false stops
+    episode_flag: /heron/episode/active   # optional std_msgs/Bool topic: true starts, false stops
     max_age_s: 0.5                   # an observation older than this at a tick drops the tick
 
 ``configs/data/heron_sim_bag.yaml`` maps heron's own sim and policy nodes to the 22 / 5 layout.
@@ -70,6 +75,34 @@ class NextState:
 
 
 @dataclass
+class EpisodeService:
+    """Services whose recorded calls bound the episodes (rosbag2 records ``<name>/_service_event``)."""
+
+    start: str | None = None  # each call starts an episode (a call while one runs starts a new one)
+    stop: str | None = None  # each call ends the running episode
+    set_bool: str | None = None  # std_srvs/srv/SetBool: data true starts (if none runs), false ends
+
+    def names(self) -> dict[str, str]:
+        return {k: v for k, v in (("start", self.start), ("stop", self.stop), ("set_bool", self.set_bool)) if v}
+
+
+SERVICE_FORMS = "{start: SERVICE, stop: SERVICE} (std_srvs/Trigger or any service), {start: SERVICE}, or {set_bool: SERVICE}"
+
+
+def _episode_service(raw: Any, where: str) -> EpisodeService:
+    if not isinstance(raw, dict):
+        raise DatasetError(f"{where}: episode_service={raw!r}: expected {SERVICE_FORMS}")
+    _no_unknown(raw, {"start", "stop", "set_bool"}, f"{where}: episode_service", "")
+    for key, name in raw.items():
+        if not isinstance(name, str) or not name.startswith("/"):
+            raise DatasetError(f"{where}: episode_service.{key}={name!r}: expected a service name (/...)")
+    keys = set(raw)
+    if keys not in ({"start"}, {"start", "stop"}, {"set_bool"}):
+        raise DatasetError(f"{where}: episode_service has {sorted(keys)}: expected {SERVICE_FORMS}")
+    return EpisodeService(**raw)
+
+
+@dataclass
 class BagMap:
     cameras: dict[str, str]
     proprio: list[Piece]
@@ -77,6 +110,8 @@ class BagMap:
     instruction: str
     task: str | None = None
     status: str | None = None  # JSON status topic: the first {"state": "done"} ends the episode, "success" labels it
+    episode_service: EpisodeService | None = None  # service calls that start / stop episodes
+    episode_flag: str | None = None  # std_msgs/Bool topic: true starts an episode, false stops it
     rate_hz: float = 10.0
     tick: str = "grid"  # grid: every 1/rate_hz s; or a topic: one step per message on it
     tick_key: str | None = None  # JSON tick topic: a tick where this key's value changes (e.g. a step counter)
@@ -103,11 +138,21 @@ class BagMap:
             raise DatasetError(f"{where}: image_fit={self.image_fit!r}: allowed {', '.join(IMAGE_FITS)}")
         if not isinstance(self.image_size, int) or not 8 <= self.image_size <= 1024:
             raise DatasetError(f"{where}: image_size={self.image_size!r}: must be an integer 8..1024")
+        if self.episode_flag is not None and not str(self.episode_flag).startswith("/"):
+            raise DatasetError(f"{where}: episode_flag={self.episode_flag!r}: expected a std_msgs/Bool topic name (/...)")
 
     def topics(self) -> set[str]:
         pieces = self.proprio + (self.action if isinstance(self.action, list) else [])
         return {*self.cameras.values(), *(p.topic for p in pieces), self.instruction, *([self.task] if self.task else []),
-                *([self.status] if self.status else []), *([self.tick] if self.tick != "grid" else [])}
+                *([self.status] if self.status else []), *([self.tick] if self.tick != "grid" else []),
+                *self.switch_topics()}
+
+    def switch_topics(self) -> list[str]:
+        """The topics of the episode switches: service event topics, then the flag topic."""
+        from policies.data.bag_reader import service_topic
+
+        names = self.episode_service.names().values() if self.episode_service else []
+        return [service_topic(n) for n in names] + ([self.episode_flag] if self.episode_flag else [])
 
 
 def _piece(raw: Any, where: str) -> Piece:
@@ -123,7 +168,7 @@ def load_bag_map(path: str | Path) -> BagMap:
     raw = _read_yaml(path)
     where = str(path)
     _no_unknown(raw, {"cameras", "proprio", "action", "instruction", "task", "status", "rate_hz", "tick", "tick_key", "command",
-                      "image_size", "image_fit", "action_clip", "max_age_s"}, where, "")
+                      "image_size", "image_fit", "action_clip", "max_age_s", "episode_service", "episode_flag"}, where, "")
     for key in ("cameras", "proprio", "action", "instruction"):
         if key not in raw:
             raise DatasetError(f"{where}: missing key {key!r} (see configs/data/heron_sim_bag.yaml for an example)")
@@ -137,9 +182,12 @@ def load_bag_map(path: str | Path) -> BagMap:
     else:
         items = action_raw if isinstance(action_raw, list) else [action_raw]
         action = [_piece(p, f"{where}: action[{i}]") for i, p in enumerate(items)]
-    extra = {k: raw[k] for k in ("task", "status", "rate_hz", "tick", "tick_key", "command", "image_size", "image_fit", "action_clip", "max_age_s") if k in raw}
+    extra = {k: raw[k] for k in ("task", "status", "rate_hz", "tick", "tick_key", "command", "image_size", "image_fit", "action_clip",
+                                 "max_age_s", "episode_flag") if k in raw}
+    if raw.get("episode_service") is not None:
+        extra["episode_service"] = _episode_service(raw["episode_service"], where)
     return BagMap(cameras=dict(raw["cameras"]), proprio=[_piece(p, f"{where}: proprio[{i}]") for i, p in enumerate(proprio)],
                   action=action, instruction=str(raw["instruction"]), source=where, **extra)
 
 
-__all__ = ["BagMap", "FIELDS", "IMAGE_TYPES", "NextState", "Piece", "TEXT_TYPES", "load_bag_map"]
+__all__ = ["BagMap", "EpisodeService", "FIELDS", "IMAGE_TYPES", "NextState", "Piece", "TEXT_TYPES", "load_bag_map"]

@@ -1,9 +1,11 @@
 """A ROS 2 bag (rosbag2 folder, MCAP or SQLite, or a single .mcap) -> heron demonstration shards.
 
-Read with ``rosbags`` (pure Python; no ROS install). Topics are mapped by ``bag_map.BagMap``; messages
-are timed by their receive time in the bag. Episodes start at each task or instruction message (a resent
-identical instruction continues the episode) and end at the next one, at a ``{"state": "done"}`` status
-(which also gives ``success``), or at the bag's end. Steps ("ticks") are a grid at ``rate_hz`` or the
+Read with ``rosbags`` (pure Python; no ROS install; ``bag_reader`` also opens bags with recorded
+services). Topics are mapped by ``bag_map.BagMap``; messages are timed by their receive time in the bag.
+Episodes start at each task or instruction message (a resent identical instruction continues the
+episode) and end at the next one, at a ``{"state": "done"}`` status (which also gives ``success``), or
+at the bag's end. With ``episode_service`` / ``episode_flag`` only the spans between a start and a stop
+(service calls, or a Bool topic) are kept, still cut at instruction and task messages inside them. Steps ("ticks") are a grid at ``rate_hz`` or the
 messages of a tick topic (heron's sim: the step counter in /heron/task_status); the first observation
 is the one current when the instruction arrived. Each observation stream gives its latest message at
 the tick (a tick where one is older than ``max_age_s`` is dropped); the action is the first (or last)
@@ -23,6 +25,7 @@ import numpy as np
 from policies import schema
 from policies.data.atomic import staged_dir
 from policies.data.bag_map import FIELDS, IMAGE_TYPES, TEXT_TYPES, BagMap, NextState, Piece, load_bag_map
+from policies.data.bag_reader import REQUEST_RECEIVED, REQUEST_SENT, ServiceEvent, is_service_event, open_bag, service_topic
 from policies.data.episode import Episode
 from policies.data.errors import DatasetError
 from policies.data.mapping import fit_image
@@ -32,6 +35,8 @@ from policies.data.storage import open_writer, shard_path
 DEFAULT_MAP = Path(__file__).resolve().parents[2] / "configs" / "data" / "heron_sim_bag.yaml"
 MIN_STEPS = 2
 STATUS_SLACK_S = 0.05  # a final status may reach the recorder together with the next task message
+BOOL_TYPES = ("std_msgs/msg/Bool",)
+SET_BOOL_EVENT = "std_srvs/srv/SetBool_Event"
 
 
 @dataclass
@@ -120,16 +125,13 @@ class Stream:
 
 
 def read_streams(bag: Path, mapping: BagMap) -> dict[str, Stream]:
-    """Every mapped topic's messages, decoded (images already fitted to ``image_size``)."""
-    from rosbags.highlevel import AnyReader
-    from rosbags.typesys import Stores, get_typestore
-
+    """Every mapped topic's messages, decoded (images already fitted to ``image_size``; service events as
+    ``ServiceEvent``, Bool flags as bool)."""
     if not bag.exists():
         raise DatasetError(f"{bag}: no such bag (a rosbag2 folder with metadata.yaml, or a .mcap file)")
     try:
-        reader = AnyReader([bag], default_typestore=get_typestore(Stores.ROS2_HUMBLE))
-        reader.open()
-    except Exception as exc:  # rosbags' ReaderError / AnyReaderError and storage errors
+        reader = open_bag(bag)
+    except Exception as exc:  # rosbags' ReaderError, typesys errors and storage errors
         raise DatasetError(f"{bag}: cannot open as a ROS 2 bag ({type(exc).__name__}: {exc})") from None
     try:
         present = {c.topic: c.msgtype for c in reader.connections}
@@ -141,11 +143,14 @@ def read_streams(bag: Path, mapping: BagMap) -> dict[str, Stream]:
         for conn, stamp, raw in reader.messages(connections=conns):
             where = f"{bag}: topic {conn.topic} ({conn.msgtype}) at t={stamp / 1e9:.3f} s"
             try:
-                msg = reader.deserialize(raw, conn.msgtype)
+                event = is_service_event(conn.topic, conn.msgtype)
+                msg = reader.service_event(raw, conn.msgtype) if event else reader.deserialize(raw, conn.msgtype)
             except Exception as exc:
                 raise DatasetError(f"{where}: cannot deserialize the message ({type(exc).__name__}: {exc})") from None
             s = streams[conn.topic]
-            if conn.topic in cams:
+            if event or conn.msgtype in BOOL_TYPES:
+                value = msg if event else bool(msg.data)
+            elif conn.topic in cams:
                 value: Any = fit_image(decode_image(msg, conn.msgtype, where), mapping.image_size, mapping.image_fit)
             elif conn.msgtype in TEXT_TYPES:
                 value = str(msg.data)
@@ -168,6 +173,7 @@ def _check_topics(bag: Path, mapping: BagMap, present: dict[str, str]) -> None:
     pieces = [("proprio", p) for p in mapping.proprio] + ([("action", p) for p in mapping.action] if isinstance(mapping.action, list) else [])
     for role, p in pieces:
         uses.append((p.topic, role, tuple(t for t, fields in FIELDS.items() if p.field in fields)))
+    _check_switches(bag, mapping, present)
     if mapping.tick != "grid" and mapping.tick not in present:
         raise DatasetError(f"{bag}: {mapping.source} ticks on topic {mapping.tick!r}, which the bag does not have (its topics: {sorted(present)})")
     for topic, role, types in uses:
@@ -177,6 +183,27 @@ def _check_topics(bag: Path, mapping: BagMap, present: dict[str, str]) -> None:
         if present[topic] not in types:
             raise DatasetError(f"{bag}: topic {topic!r} has type {present[topic]}; heron cannot decode it for {role} "
                                f"(expected {', '.join(types) or 'a type with that field'})")
+
+
+def _check_switches(bag: Path, mapping: BagMap, present: dict[str, str]) -> None:
+    """The episode_service services and the episode_flag topic are in the bag, with types heron reads."""
+    for key, name in (mapping.episode_service.names() if mapping.episode_service else {}).items():
+        topic = service_topic(name)
+        if topic not in present:
+            raise DatasetError(
+                f"{bag}: {mapping.source} maps episode_service.{key} to service {name!r}, recorded as topic {topic!r}, which "
+                f"the bag does not have (its topics: {sorted(present)}); record the service with `ros2 bag record --services "
+                f"{name} ...` (ROS 2 Iron or later, with service introspection enabled on its server or client)")
+        want = SET_BOOL_EVENT if key == "set_bool" else None
+        if (want and present[topic] != want) or not is_service_event(topic, present[topic]):
+            raise DatasetError(f"{bag}: topic {topic!r} has type {present[topic]}; episode_service.{key} expects "
+                               f"{want or 'a service event type (<package>/srv/<Service>_Event)'}")
+    flag = mapping.episode_flag
+    if flag and flag not in present:
+        raise DatasetError(f"{bag}: {mapping.source} maps episode_flag to topic {flag!r}, which the bag does not have "
+                           f"(its topics: {sorted(present)})")
+    if flag and present[flag] not in BOOL_TYPES:
+        raise DatasetError(f"{bag}: topic {flag!r} has type {present[flag]}; episode_flag expects {BOOL_TYPES[0]}")
 
 
 # -- episodes -------------------------------------------------------------------------------------
@@ -211,7 +238,74 @@ def _segments(streams: dict[str, Stream], mapping: BagMap, end: float) -> list[d
     if mapping.status:
         for s in segments:
             _end_at_status(s, streams[mapping.status])
+    if mapping.episode_service or mapping.episode_flag:
+        segments = _clip(segments, _windows(_switches(streams, mapping), end))
     return segments
+
+
+def _calls(stream: Stream, where: str) -> list[tuple[float, ServiceEvent]]:
+    """One (time, request event) per service call: the first request event of each call (client and server
+    may both be introspected), calls whose response says success: false left out."""
+    first: dict[tuple, tuple[float, ServiceEvent]] = {}
+    failed = set()
+    for t, ev in zip(stream.times, stream.values):
+        if ev.kind in (REQUEST_SENT, REQUEST_RECEIVED):
+            first.setdefault(ev.call, (t, ev))
+        elif getattr(ev.response, "success", True) is False:
+            failed.add(ev.call)
+    if stream.times and not first:
+        raise DatasetError(f"{where}: {len(stream.times)} events but no request event (recorded with introspection off?)")
+    return sorted((v for k, v in first.items() if k not in failed), key=lambda v: v[0])
+
+
+def _switches(streams, mapping: BagMap) -> list[tuple[float, str]]:
+    """(time, "start" | "on" | "off") from the mapped services and flag topic, in time order. "start" (a
+    start call) always begins a new episode; "on" (SetBool true, flag true) only if none is running."""
+    out: list[tuple[float, str]] = []
+    for key, name in (mapping.episode_service.names() if mapping.episode_service else {}).items():
+        topic = service_topic(name)
+        for t, ev in _calls(streams[topic], f"topic {topic}"):
+            if key == "set_bool":
+                if ev.request is None:
+                    raise DatasetError(f"topic {topic} at t={t:.3f} s: a SetBool call without its request content; record "
+                                       "with service introspection set to 'contents' (not 'metadata')")
+                out.append((t, "on" if ev.request.data else "off"))
+            else:
+                out.append((t, "start" if key == "start" else "off"))
+    if mapping.episode_flag:
+        s = streams[mapping.episode_flag]
+        out += [(t, "on" if v else "off") for t, v in zip(s.times, s.values)]
+    return sorted(out, key=lambda m: m[0])
+
+
+def _windows(switches: list[tuple[float, str]], end: float) -> list[tuple[float, float]]:
+    windows, opened = [], None
+    for t, what in switches:
+        if what == "start" or (what == "on" and opened is None):
+            if opened is not None:
+                windows.append((opened, t))
+            opened = t
+        elif what == "off" and opened is not None:
+            windows.append((opened, t))
+            opened = None
+    if opened is not None:
+        windows.append((opened, end))
+    return windows
+
+
+def _clip(segments: list[dict[str, Any]], windows: list[tuple[float, float]]) -> list[dict[str, Any]]:
+    """The parts of the instruction spans inside a start..stop window; each window part is its own episode."""
+    out = []
+    for w0, w1 in windows:
+        for s in segments:
+            a, b = max(s["start"], w0), min(s["stop"], w1)
+            if a < b:
+                part = {**s, "start": a, "stop": b, "window": [w0, w1]}
+                if b < s["stop"]:  # the stop came first: a later status says nothing of this part
+                    part.pop("ended_by_status", None)
+                    part.pop("success", None)
+                out.append(part)
+    return out
 
 
 def _end_at_status(seg: dict[str, Any], status: Stream) -> None:
