@@ -35,7 +35,8 @@ test: $(VENV)/.installed-dev
 	ROS_LOG_DIR=$(CURDIR)/.cache/ros_log $(BIN)/python -m pytest -q -ra
 
 # LeRobot interop: LeRobot 0.4.4 in a venv of its own (Python 3.11, CPU torch; recipe in tests/interop/make_venv.sh),
-# reading heron's LeRobotDataset exports and writing datasets heron imports. About a minute to build, once.
+# reading heron's LeRobotDataset exports, writing datasets heron imports, and training a tiny ACT that heron eval
+# runs through --policy lerobot:PATH. About a minute to build, once.
 LEROBOT_VENV ?= .venv-lerobot
 LEROBOT_PY ?= python3.11
 $(LEROBOT_VENV)/.installed: tests/interop/make_venv.sh

@@ -13,7 +13,8 @@ HELP = "evaluate a policy in the simulator: success per task family with 95% int
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--policy", required=True,
-                   help="a policy folder, a policy name (e.g. default), 'oracle' (scripted expert), 'random', or py:package.module:factory (your own Policy)")
+                   help="a policy folder, a policy name (e.g. default), 'oracle' (scripted expert), 'random', py:package.module:factory (your own Policy), or lerobot:PATH (a LeRobot "
+                        "policy folder, run in LeRobot's own venv: $HERON_LEROBOT_PYTHON or .venv-lerobot)")
     p.add_argument("--suite", default="seen",
                    help="seen (training templates), heldout (held-out templates), chains (5 in a row), chains-done (moves on "
                         "when the policy's done fires; reports done too early/late), robust (seen under one perturbation "
