@@ -21,6 +21,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import select
 import subprocess
 import sys
 import tempfile
@@ -158,7 +159,7 @@ class LeRobotPolicy:
         # one intra-op thread unless told: beside the simulator, two threads were 3-10x slower per inference
         self._proc = subprocess.Popen([python, "-I", str(WORKER), str(self.spec.folder), str(threads or 1)],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, env=worker_env(python))
-        hello = self._read()
+        hello = self._read(timeout=START_TIMEOUT_S)
         self.info = {k: hello.get(k) for k in ("type", "lerobot", "python", "processors")}
 
     def reset(self) -> None:
@@ -209,7 +210,11 @@ class LeRobotPolicy:
             raise self._failure("its LeRobot process has exited") from None
         return self._read()
 
-    def _read(self) -> dict:
+    def _read(self, timeout: float | None = None) -> dict:
+        if timeout is not None and not select.select([self._proc.stdout], [], [], timeout)[0]:
+            self._proc.kill()
+            self._proc.wait()
+            raise self._failure(f"LeRobot did not load the policy within {timeout:.0f} s")
         line = self._proc.stdout.readline()
         if not line:
             self._proc.wait(timeout=10)
@@ -233,7 +238,7 @@ class LeRobotPolicy:
             proc.stdin.write(b'{"cmd": "close"}\n')
             proc.stdin.close()
             proc.wait(timeout=10)
-        except (BrokenPipeError, OSError, subprocess.TimeoutExpired):
+        except (OSError, ValueError, subprocess.TimeoutExpired):
             proc.kill()
             proc.wait()
 

@@ -108,3 +108,13 @@ def test_the_adapter_imports_neither_torch_nor_lerobot():
     code = "import sys, agent.runtime.lerobot_policy; print(' '.join(sorted(m.split('.')[0] for m in sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert not [m for m in ("torch", "lerobot", "pybullet", "rclpy") if m in out]
+
+
+def test_a_lerobot_that_never_loads_is_stopped_with_a_message(tmp_path, monkeypatch):
+    hang = tmp_path / "python"
+    hang.write_text("#!/bin/sh\necho 'loading forever' >&2\nexec sleep 60\n")
+    hang.chmod(0o755)
+    monkeypatch.setenv("HERON_LEROBOT_PYTHON", str(hang))
+    monkeypatch.setattr(lp, "START_TIMEOUT_S", 1.0)
+    with pytest.raises(RuntimeError, match=r"(?s)did not load the policy within 1 s.*LeRobot's output:\nloading forever"):
+        load_policy(f"lerobot:{_folder(tmp_path / 'p')}")
