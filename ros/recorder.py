@@ -7,6 +7,10 @@ readers reject). The bag is written by ``rosbags`` into ``<output>.partial`` and
 when recording stops (Ctrl-C, SIGTERM, or ``duration_s``); a crash leaves the partial MCAP readable.
 
     heron-record --ros-args -p output:=bags/session1 [-p topics:="[/a, /b]"] [-p duration_s:=60.0]
+
+A service is recorded as rosbag2 records it: list its event topic, ``/<service>/_service_event``
+(published when introspection is on in its server or client), and the bag holds it with type
+``<pkg>/srv/<Name>_Event`` and, like rosbag2, the ``.srv`` text as its definition.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import importlib
 import os
 import signal
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +28,7 @@ from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 
+from policies.data.bag_reader import is_service_event
 from ros import topics
 from ros.params import declare, read
 
@@ -58,6 +64,20 @@ def message_class(msgtype: str):
     """'sensor_msgs/msg/Image' -> the rclpy message class."""
     package, kind, name = msgtype.split("/")
     return getattr(importlib.import_module(f"{package}.{kind}"), name)
+
+
+def srv_schema(msgtype: str) -> str:
+    """The definition rosbag2 stores for a service event type: ``SRV: pkg/srv/Name`` and the .srv text
+    (from the ament share folders: AMENT_PREFIX_PATH, else this Python's prefix, where the ROS wheels put it)."""
+    package, _, name = msgtype.rpartition("_Event")[0].split("/")
+    prefixes = [p for p in os.environ.get("AMENT_PREFIX_PATH", "").split(os.pathsep) if p] + [sys.prefix]
+    text = ""
+    for prefix in prefixes:
+        path = Path(prefix) / "share" / package / "srv" / f"{name}.srv"
+        if path.is_file():
+            text = path.read_text()
+            break
+    return "=" * 80 + f"\nSRV: {package}/srv/{name}\n{text}"
 
 
 def subscription_qos(infos) -> QoSProfile:
@@ -125,7 +145,11 @@ class Recorder(Node):
                 self.get_logger().warning(f"{topic}: type {msgtype} has no Python message class here; not recorded")
                 self._conns[topic] = None
                 continue
-            self._conns[topic] = self.writer.add_connection(topic, msgtype, typestore=self.typestore,
+            if is_service_event(topic, msgtype):  # rosbags' typestores hold no service types
+                kind = {"msgdef": srv_schema(msgtype), "rihs01": str(infos[0].topic_type_hash)}
+            else:
+                kind = {"typestore": self.typestore}
+            self._conns[topic] = self.writer.add_connection(topic, msgtype, **kind,
                                                             offered_qos_profiles=[bag_qos(i.qos_profile) for i in infos])
             self.counts[topic] = 0
             self._subs.append(self.create_subscription(cls, topic, lambda raw, t=topic: self._write(t, raw),
