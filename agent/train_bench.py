@@ -13,8 +13,38 @@ from pathlib import Path
 from typing import Any
 
 
+def bench_throughput(config: str, overrides: list[str], steps: int) -> dict[str, Any]:
+    """Samples/s of ``config`` (with ``overrides``) over ``steps`` optimizer steps, and the mean
+    milliseconds per step of each phase (load; forward, augmentation and language lookup included;
+    backward; optimizer), the first 10 steps left out as warm-up. Nothing is evaluated or kept."""
+    import os
+    import tempfile
+
+    import numpy as np
+
+    from policies.training.config import load_train_config
+    from policies.training.trainer import PHASES, Trainer
+
+    if steps < 20:
+        raise ValueError(f"--train-steps {steps}: at least 20 (10 are warm-up)")
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = load_train_config(config, [*overrides, f"out={tmp}", f"steps={steps + 10}", "log_every=10", "val_fraction=0",
+                                         "val_every=1000000", "checkpoint_every=1000000", "eval_every=0", "eval_every_min=0",
+                                         "max_minutes=null"])
+        Trainer(cfg, progress=False).fit()
+        history = [h for h in json.loads((Path(tmp) / "history.json").read_text()) if "samples_per_s" in h][1:]
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    return {
+        "config": config, "overrides": overrides, "steps": steps, "world_size": world,
+        "samples_per_s": round(float(np.mean([h["samples_per_s"] for h in history])), 1),
+        "step_ms": {k: round(float(np.mean([h[f"ms_{k}"] for h in history])), 1) for k in PHASES},
+        "batch_size": cfg.batch_size, "threads": cfg.num_threads, "precision": cfg.precision, "channels_last": cfg.channels_last,
+    }
+
+
 def bench_recipe(config: str, minutes: float, eval_every_min: float, eval_episodes: int, *, out: str | None = None,
-                 collect_episodes: int | None = None, plot: str | None = None, compare: list[str] | None = None) -> dict[str, Any]:
+                 collect_episodes: int | None = None, plot: str | None = None, compare: list[str] | None = None,
+                 overrides: list[str] | None = None) -> dict[str, Any]:
     import logging
 
     from agent.commands.train import make_eval_callback
@@ -28,12 +58,12 @@ def bench_recipe(config: str, minutes: float, eval_every_min: float, eval_episod
     run_dir = Path(out or f"runs/bench-{name}")
     if (run_dir / "checkpoint" / "trainer_state.pt").exists():
         raise ValueError(f"{run_dir} holds a checkpoint: a benchmark trains from scratch; remove it or give another --out")
-    cfg0 = load_train_config(config)
+    cfg0 = load_train_config(config, overrides or [])
     if cfg0.init_from:
         raise ValueError(f"{config}: init_from={cfg0.init_from!r}: a benchmark trains from scratch; use a config without init_from")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     collected = _ensure_data(cfg0.data, collect_episodes)
-    cfg = load_train_config(config, [f"out={run_dir}", f"max_minutes={minutes}", f"eval_every_min={eval_every_min}",
+    cfg = load_train_config(config, [*(overrides or []), f"out={run_dir}", f"max_minutes={minutes}", f"eval_every_min={eval_every_min}",
                                      "eval_every=0", f"eval_episodes={eval_episodes}"])
     summary = Trainer(cfg, eval_callback=make_eval_callback(eval_episodes), progress=False).fit()
     history = json.loads((run_dir / "history.json").read_text())
@@ -43,6 +73,7 @@ def bench_recipe(config: str, minutes: float, eval_every_min: float, eval_episod
     curve.append({"train_minutes": round(summary["train_s"] / 60, 2), "step": summary["steps"], "success": final["success"]})
     result = {
         "config": config,
+        "overrides": overrides or [],
         "samples_per_s": round(float(summary["samples_per_s"] or 0.0), 1),
         "minutes_to_80": _first(curve, 0.8),
         "minutes_to_90": _first(curve, 0.9),

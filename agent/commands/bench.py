@@ -32,6 +32,11 @@ def add_arguments(p) -> None:
                         "fewer (not timed; plain `heron collect` settings)")
     p.add_argument("--out", default=None, help="train --config: run folder (default runs/bench-<config name>)")
     p.add_argument("--plot", default=None, help="train --config: also draw the curve(s) to this PNG")
+    p.add_argument("--throughput", action="store_true",
+                   help="train: samples/s and the per-phase step breakdown of --config (default configs/train/small.yaml) "
+                        "for --train-steps steps, no evaluation: the lever table of README 'Training speed'")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="train: a training-config override (e.g. precision=bf16, max_episodes=300); repeatable")
     p.add_argument("--compare", action="append", default=[],
                    help="train --config: an earlier benchmark's JSON (its last line) to draw beside this one; repeatable")
 
@@ -142,25 +147,16 @@ def bench_loop(args) -> dict:
 def bench_train(args) -> dict:
     """Training throughput (samples/s) of the policy's preset; time to 80% `seen` success from a run's history.
     With ``--config``: the recipe benchmark (``agent/train_bench.py``)."""
-    if args.config:
+    if args.config and not args.throughput:
         from agent.train_bench import bench_recipe
 
         return bench_recipe(args.config, args.minutes, args.eval_every_min, args.eval_episodes, out=args.out,
-                            collect_episodes=args.collect_episodes, plot=args.plot, compare=args.compare)
-    import tempfile
-    from pathlib import Path
+                            collect_episodes=args.collect_episodes, plot=args.plot, compare=args.compare,
+                            overrides=args.overrides)
+    from agent.train_bench import bench_throughput
 
-    from policies.training.config import load_train_config
-    from policies.training.trainer import Trainer
-
-    out = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        cfg = load_train_config("configs/train/small.yaml", [f"data={args.data}", f"out={tmp}", f"steps={args.train_steps}",
-                                                              "log_every=10", "val_every=100000", "checkpoint_every=100000"])
-        summary = Trainer(cfg, progress=False).fit()
-        out["samples_per_s"] = round(float(summary["samples_per_s"]), 1)
-        out["batch_size"] = cfg.batch_size
-        out["threads"] = cfg.num_threads
+    base = ([] if args.config else [f"data={args.data}"]) + list(args.overrides)
+    out = bench_throughput(args.config or "configs/train/small.yaml", base, args.train_steps)
     if args.run:
         out.update(training_curve(args.run))
     return out

@@ -53,6 +53,7 @@ class TrainConfig:
     eval_episodes: int = 12
     num_threads: int = 2
     in_memory: bool = True
+    max_episodes: int = 0  # train on the first N training episodes only (quick experiments, throughput benchmarks; 0: all)
     # throughput levers (heron bench train measures them; README "Training speed"):
     precision: str = "fp32"  # "bf16": forward under CPU autocast to bfloat16 (AMX / AVX512-BF16 CPUs); losses in fp32
     channels_last: bool = False  # conv weights and activations in NHWC (pays off together with bf16)
@@ -65,6 +66,8 @@ class TrainConfig:
             raise ConfigError(f"val_fraction={self.val_fraction}: allowed 0 <= v < 0.5")
         if self.init_from is not None and self.policy_overrides:
             raise ConfigError("init_from and policy_overrides: a fine-tune keeps the saved policy's config; drop one")
+        if self.max_episodes < 0:
+            raise ConfigError(f"max_episodes={self.max_episodes}: must be >= 0 (0: all)")
         if self.lr <= 0:
             raise ConfigError(f"lr={self.lr}: must be > 0")
         if self.precision not in PRECISIONS:

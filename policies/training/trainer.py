@@ -28,6 +28,8 @@ from policies.training.language_bank import LanguageBank
 
 log = logging.getLogger(__name__)
 EvalCallback = Callable[[int, Path], dict]
+# the parts of a training step whose mean milliseconds each history record carries (ms_<phase>)
+PHASES = ("load", "forward", "backward", "optimizer")
 
 
 def _collate(samples: list[dict]) -> dict:
@@ -106,6 +108,8 @@ class Trainer:
         n_val = int(round(len(demos) * cfg.val_fraction)) if len(demos) > 1 else 0
         perm = np.random.default_rng(cfg.seed).permutation(len(demos))
         val_idx, train_idx = sorted(perm[:n_val].tolist()), sorted(perm[n_val:].tolist())
+        if cfg.max_episodes:
+            train_idx = train_idx[:cfg.max_episodes]
         k, h = self.policy_cfg.history, self.policy_cfg.head.chunk
         self.train_set = WindowDataset(demos, k, h, episodes=train_idx, in_memory=cfg.in_memory or None)
         self.val_set = WindowDataset(demos, k, h, episodes=val_idx, in_memory=cfg.in_memory or None) if val_idx else None
@@ -223,19 +227,27 @@ class Trainer:
         epoch = step * cfg.batch_size // max(1, len(self.train_set))
         bar = tqdm(total=cfg.steps, initial=step, disable=not self.progress or self.rank != 0, dynamic_ncols=True)
         seen, t_rate = 0, time.time()
+        phases = dict.fromkeys(PHASES, 0.0)  # seconds per phase since the last log line (the throughput breakdown)
         stop_reason = "steps"
         while step < cfg.steps:
             loader = self._loader(self.train_set, True, cfg.seed + epoch)
             if hasattr(loader.sampler, "set_epoch"):
                 loader.sampler.set_epoch(epoch)
+            t_mark = time.perf_counter()
             for batch in loader:
+                t_loaded = time.perf_counter()
                 loss, parts = self._loss(model, self.model, batch, augment=True)
+                t_forward = time.perf_counter()
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
+                t_backward = time.perf_counter()
                 torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
                 opt.step()
                 sched.step()
                 step += 1
+                t_step = time.perf_counter()
+                for key, dt in zip(PHASES, (t_loaded - t_mark, t_forward - t_loaded, t_backward - t_forward, t_step - t_backward)):
+                    phases[key] += dt
                 seen += len(batch["instruction"]) * self.world
                 bar.update(1)
                 if step % cfg.log_every == 0:
@@ -243,7 +255,9 @@ class Trainer:
                     seen, t_rate = 0, time.time()
                     bar.set_postfix(loss=f"{float(loss.detach()):.4f}", sps=f"{rate:.0f}")
                     rec = {"step": step, "loss": float(loss.detach()), **parts, "lr": sched.get_last_lr()[0], "samples_per_s": rate,
-                           "elapsed_s": time.time() - t0, "train_s": time.time() - t0 - eval_s}
+                           "elapsed_s": time.time() - t0, "train_s": time.time() - t0 - eval_s,
+                           **{f"ms_{k}": 1e3 * v / cfg.log_every for k, v in phases.items()}}
+                    phases = dict.fromkeys(PHASES, 0.0)
                     history.append(rec)
                     if not self.progress and self.rank == 0:
                         log.info("step %d/%d loss %.4f (action %.4f, done %.4f) %.0f samples/s", step, cfg.steps,
@@ -278,6 +292,7 @@ class Trainer:
                     break
                 if step >= cfg.steps:
                     break
+                t_mark = time.perf_counter()  # what follows until the next batch is loading (and any logging above)
             epoch += 1
             if stop_reason == "time":
                 break

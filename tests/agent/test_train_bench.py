@@ -48,3 +48,22 @@ def test_compare_needs_a_benchmark_json(tmp_path, synthetic_demos):
     bad.write_text('{"samples_per_s": 1}\n')
     with pytest.raises(ValueError, match="no 'curve' key"):
         _load(str(bad))
+
+
+def test_throughput_breakdown_with_overrides(tmp_path, synthetic_demos, capsys):
+    cfg = _config(tmp_path, synthetic_demos)
+    rc = main(["bench", "train", "--throughput", "--config", str(cfg), "--train-steps", "20",
+               "--set", "precision=bf16", "--set", "channels_last=true", "--set", "max_episodes=2"])
+    assert rc == 0
+    res = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert res["precision"] == "bf16" and res["channels_last"] is True and res["steps"] == 20
+    assert res["samples_per_s"] > 0 and set(res["step_ms"]) == {"load", "forward", "backward", "optimizer"}
+    assert all(v > 0 for v in res["step_ms"].values())
+    # the breakdown accounts for the step: batch 8 at the measured rate
+    assert sum(res["step_ms"].values()) == pytest.approx(8 / res["samples_per_s"] * 1e3, rel=0.35)
+    with pytest.raises(ValueError, match="--train-steps 5: at least 20"):
+        from agent.train_bench import bench_throughput
+
+        bench_throughput(str(cfg), [], 5)
+    assert main(["bench", "train", "--throughput", "--config", str(cfg), "--set", "precision=fp8"]) == 2
+    assert "precision='fp8': allowed fp32, bf16" in capsys.readouterr().err
