@@ -309,14 +309,25 @@ def _clip(segments: list[dict[str, Any]], windows: list[tuple[float, float]]) ->
 
 
 def _end_at_status(seg: dict[str, Any], status: Stream) -> None:
-    """Cut the span at its first {"state": "done"} status message and take its success from it."""
+    """Cut the span at its first {"state": "done"} status message and take its success from it. The
+    first status of the span also fills in what the task message left out: the arguments the task
+    drew, the seed, and the scene that domain randomisation drew (heron's sim node sends all three)."""
+    filled = False
     for t, text in zip(status.times, status.values):
-        if seg["start"] <= t <= seg["stop"] + STATUS_SLACK_S:
+        if seg.get("reset", seg["start"]) <= t <= seg["stop"] + STATUS_SLACK_S:
             try:
                 s = json.loads(text)
             except json.JSONDecodeError:
                 continue
-            if isinstance(s, dict) and s.get("state") == "done":
+            if not filled and isinstance(s, dict) and s.get("task") == seg["task"] and s.get("instruction") == seg["instruction"]:
+                filled = True
+                if not seg["args"] and isinstance(s.get("args"), dict):
+                    seg["args"] = dict(s["args"])
+                if isinstance(s.get("seed"), int) and not isinstance(s.get("seed"), bool):
+                    seg["seed"] = s["seed"]
+                if isinstance(s.get("scene"), dict):
+                    seg["scene"] = {"randomization": s["scene"]}
+            if seg["start"] <= t and isinstance(s, dict) and s.get("state") == "done":
                 seg.update(stop=t, success=bool(s.get("success", True)), ended_by_status=True)
                 return
 
@@ -437,7 +448,7 @@ def import_bag(cfg: BagImportConfig, progress: Callable[[int, int], None] | None
                 dims = None if (n_p, n_a) == (schema.PROPRIO_DIM, schema.ACTION_DIM) else {schema.PROPRIO: n_p, "actions": n_a}
                 writer.write(Episode(**arrays, instruction=seg["instruction"][:schema.MAX_INSTRUCTION_CHARS], task=seg["task"],
                                      index=written, seed=seg["seed"], args={**seg["args"], "bag_start_s": round(seg["start"], 6)},
-                                     success=seg.get("success", True), dims=dims))
+                                     success=seg.get("success", True), dims=dims, scene=seg.get("scene")))
                 written += 1
                 steps += len(arrays["actions"])
                 if progress:
