@@ -58,11 +58,6 @@ def profile_section(profile: str, node: str) -> dict:
     return yaml.safe_load((ROBOTS / f"{profile}.yaml").read_text())[node]["ros__parameters"]
 
 
-def domain() -> int:
-    d = next_domain_id()
-    return d if d != 71 else next_domain_id()  # 71: a long soak run on this machine
-
-
 CASES = [("sim_agent", "sim"), ("robot_agent", "fr3_servo"), ("robot_agent", "ur_servo"), ("robot_agent", "sim")]
 
 
@@ -161,7 +156,7 @@ def test_the_launch_file_s_params_file_starts_the_policy_node_with_those_values(
 
     (_, want), = launch("robot_agent", tmp_path, profile="fr3_servo", control_rate_hz="20.0").values()
     ctx = Context()
-    rclpy.init(context=ctx, domain_id=domain(), args=["--ros-args", "--params-file", str(tmp_path / "heron_policy_node.yaml")])
+    rclpy.init(context=ctx, domain_id=next_domain_id(), args=["--ros-args", "--params-file", str(tmp_path / "heron_policy_node.yaml")])
     try:
         node = PolicyNode(context=ctx)
         assert node.get_parameter("profile").value == "fr3_servo"
@@ -178,7 +173,7 @@ def test_policy_node_profile_parameter_gives_defaults_that_other_parameters_over
     from ros.policy_node import PolicyNode
 
     ctx = Context()
-    rclpy.init(context=ctx, domain_id=domain(),
+    rclpy.init(context=ctx, domain_id=next_domain_id(),
                args=["--ros-args", "-p", "profile:=ur_servo", "-p", "control_rate_hz:=20.0", "-p", "command_frame_id:=base"])
     try:
         node = PolicyNode(context=ctx)
@@ -198,7 +193,7 @@ def test_policy_node_with_an_unknown_profile_says_which_exist():
     from ros.policy_node import PolicyNode
 
     ctx = Context()
-    rclpy.init(context=ctx, domain_id=domain(), args=["--ros-args", "-p", "profile:=franka"])
+    rclpy.init(context=ctx, domain_id=next_domain_id(), args=["--ros-args", "-p", "profile:=franka"])
     try:
         with pytest.raises(ValueError, match=r"unknown robot profile 'franka'.*fr3_servo, sim, ur_servo"):
             PolicyNode(context=ctx)
@@ -212,7 +207,7 @@ def test_sim_node_profile_parameter(tmp_path):
     mine = tmp_path / "my_sim.yaml"  # sim.yaml's sim values are the node's defaults: these are not
     mine.write_text("heron_sim_node:\n  ros__parameters:\n    control_hz: 20\n    seed: 7\n    cmd_timeout_s: 1\n    step_mode: clock\n")
     ctx = Context()
-    rclpy.init(context=ctx, domain_id=domain(), args=["--ros-args", "-p", f"profile:={mine}", "-p", "step_mode:=command"])
+    rclpy.init(context=ctx, domain_id=next_domain_id(), args=["--ros-args", "-p", f"profile:={mine}", "-p", "step_mode:=command"])
     try:
         node = SimNode(context=ctx)
         try:
@@ -231,7 +226,6 @@ def test_sim_node_profile_parameter(tmp_path):
     ("heron-sim-node", "fr3_servo", "heron-sim-node: robot profile " + str(ROBOTS / "fr3_servo.yaml") + ": no heron_sim_node section"),
 ], ids=["policy-node", "sim-node"])
 def test_console_script_with_a_bad_profile_exits_with_the_message(exe, profile, message, ros_env):
-    ros_env["ROS_DOMAIN_ID"] = str(domain())
     script = Path(sys.executable).parent / exe
     proc = subprocess.run([str(script), "--ros-args", "-p", f"profile:={profile}"], env=ros_env,
                           capture_output=True, text=True, timeout=60)
