@@ -15,6 +15,7 @@ deactivate commands a hold and stops. Bad or stale input -> hold (zero motion), 
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 import sys
@@ -28,7 +29,7 @@ from geometry_msgs.msg import PoseStamped
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.clock import Clock, ClockType
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor, SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
 from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from sensor_msgs.msg import CompressedImage, Image, JointState
@@ -559,6 +560,16 @@ class PolicyNode(LifecycleNode):
             self._logged[source] = key
 
 
+def make_executor():
+    """One thread spins the callbacks; inference runs on the node's own control thread. rclpy's
+    4-thread MultiThreadedExecutor cost 68% of a core on 42 messages/s and, on a busy host, missed
+    56-62 deadlines a minute where this one missed none (README "Soak"). HERON_ROS_EXECUTOR=multi
+    brings it back."""
+    if os.environ.get("HERON_ROS_EXECUTOR", "single") == "multi":
+        return MultiThreadedExecutor(num_threads=4)
+    return SingleThreadedExecutor()
+
+
 def main(args: list[str] | None = None) -> int:
     """Console script ``heron-policy-node [--ros-args -p profile:=ur_servo | --params-file configs/ros/policy_node.yaml]``."""
     try:
@@ -568,7 +579,7 @@ def main(args: list[str] | None = None) -> int:
             except ValueError as exc:  # a bad parameter or robot profile: the message names it and what is allowed
                 print(f"heron-policy-node: {exc}", file=sys.stderr)
                 return 2
-            executor = MultiThreadedExecutor(num_threads=4)
+            executor = make_executor()
             executor.add_node(node)
             if node.config.autostart:
                 node.trigger_configure()
