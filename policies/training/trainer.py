@@ -151,9 +151,11 @@ class Trainer:
         return cams, batch["proprio"].float(), lang, mask, state
 
     def _loss(self, model, core, batch: dict, augment: bool) -> tuple[torch.Tensor, dict]:
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.cfg.precision == "bf16"):
+        bf16 = self.cfg.precision == "bf16"
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             out = model(*self._batch_inputs(batch, core, augment))
-        out = {k: v.float() if torch.is_tensor(v) and v.is_floating_point() else v for k, v in out.items()}
+        if bf16:  # the losses in fp32; an fp32 step has nothing to convert
+            out = {k: v.float() if torch.is_tensor(v) and v.is_floating_point() else v for k, v in out.items()}
         a_loss = core.head.action_loss(out, batch["actions"].float(), batch["action_mask"].float())
         d_loss = core.head.done_loss(out["done_logit"], batch["done"].float())
         return a_loss + self.cfg.done_weight * d_loss, {"action": float(a_loss.detach()), "done": float(d_loss.detach())}
