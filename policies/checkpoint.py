@@ -84,8 +84,8 @@ def load_policy_model(folder: str | Path):
         raise CheckpointError(f"{weights} is corrupt or truncated: {exc}") from None
     model = HeronPolicy(cfg)
     missing, unexpected = model.load_state_dict(state, strict=False)
-    if model.language.external_weights:
-        missing = [k for k in missing if not k.startswith("language.")]
+    external = model.external_keys()
+    missing = [k for k in missing if k not in external]
     if missing or unexpected:
         raise CheckpointError(
             f"{weights} does not match its config.json: missing {missing[:5]}{'...' if len(missing) > 5 else ''}, "

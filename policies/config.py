@@ -39,8 +39,8 @@ class VisionConfig:
 class LanguageConfig:
     """The instruction encoder: the frozen MiniLM package by default, or any local HF encoder/decoder."""
 
-    type: Literal["minilm", "pretrained", "tiny"] = "minilm"
-    path: str | None = None  # local folder for type: pretrained
+    type: Literal["minilm", "pretrained", "tiny", "vlm"] = "minilm"
+    path: str | None = None  # local folder for type: pretrained (type: vlm sets it to fusion.vlm_path)
     max_tokens: int = 24
     frozen: bool = True
     tiny_dim: int = 64  # type: tiny (tests): a randomly initialised 1-layer BERT over MiniLM's vocab
@@ -54,7 +54,7 @@ class LanguageConfig:
 
 @dataclass
 class FusionConfig:
-    type: Literal["palme", "flamingo"] = "palme"
+    type: Literal["palme", "flamingo", "vlm"] = "palme"
     lm: Literal["llama", "gpt2", "pretrained"] = "llama"
     lm_path: str | None = None
     hidden_size: int = 128
@@ -63,8 +63,21 @@ class FusionConfig:
     num_queries: int = 1  # learned action-query tokens read out after the LM
     cross_attn_every: int = 1  # flamingo: a gated cross-attention block before every n-th LM layer
     freeze_lm: bool = False
+    # type: vlm (policies/fusion/vlm.py): a whole transformers VLM from a local folder
+    vlm_path: str | None = None
+    vlm_sha256: str | None = None  # recorded on first build, checked on every later one
+    vlm_layers: int | None = None  # keep only the first N LM layers (SmolVLA keeps half)
+    vlm_image_size: int | None = None  # per-frame size fed to the vision tower (default: the VLM's own)
+    freeze_vision: bool = True  # vision tower and projector
+    lora_rank: int = 0  # LoRA adapters (peft) on the LM's attention projections; 0 = off
+    lora_alpha: int = 16
+    gradient_checkpointing: bool = False
 
     def __post_init__(self):
+        if self.type == "vlm" and not self.vlm_path:
+            raise ConfigError("fusion.vlm_path is required when fusion.type is 'vlm' (a local VLM folder)")
+        if self.lora_rank < 0:
+            raise ConfigError(f"fusion.lora_rank={self.lora_rank}: allowed 0 (off) or a positive rank")
         if self.hidden_size % self.num_heads:
             raise ConfigError(f"fusion.hidden_size={self.hidden_size} must be divisible by fusion.num_heads={self.num_heads}")
         if self.lm == "pretrained" and not self.lm_path:
@@ -106,6 +119,11 @@ class PolicyConfig:
             raise ConfigError(f"cameras={self.cameras}: allowed a non-empty subset of {list(CAMERAS)}")
         if not 1 <= self.history <= 16:
             raise ConfigError(f"history={self.history}: allowed 1..16")
+        if self.fusion.type == "vlm":  # the VLM's own tokenizer and embeddings encode the instruction
+            self.language = LanguageConfig(type="vlm", path=self.fusion.vlm_path, max_tokens=self.language.max_tokens,
+                                           frozen=True)
+        elif self.language.type == "vlm":
+            raise ConfigError("language.type 'vlm' goes with fusion.type 'vlm' only")
 
 
 def load_policy_config(name_or_path: str, overrides: list[str] | None = None) -> PolicyConfig:

@@ -32,6 +32,10 @@ STEP_OUTPUTS = ("action", "done", "state_out")
 PARITY_TOL = 1e-4
 
 
+class ExportError(RuntimeError):
+    """A policy whose graphs cannot be exported; the message names the part and why."""
+
+
 class _Step(nn.Module):
     def __init__(self, model):
         super().__init__()
@@ -72,14 +76,14 @@ def example_inputs(model, batch: int = 2, seed: int = 0) -> dict[str, torch.Tens
     }
 
 
-def _export(module, args: tuple, names_in, names_out, dynamic, path: Path) -> None:
+def _export(module, args: tuple, names_in, names_out, dynamic, path: Path, external_data: bool = False) -> None:
     # onnxscript's constant folder logs harmless "Evaluation failed" warnings for shape-only nodes.
     logging.getLogger("onnxscript").setLevel(logging.ERROR)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         onnx_program = torch.onnx.export(module, args, dynamo=True, input_names=list(names_in), output_names=list(names_out),
                                          dynamic_shapes=dynamic, optimize=True, verbose=False)
-    onnx_program.save(str(path), external_data=False)
+    onnx_program.save(str(path), external_data=external_data)
 
 
 def export_policy(policy: str | Path, out: str | Path, fp16: bool = False, check: bool = True) -> dict:
@@ -89,15 +93,20 @@ def export_policy(policy: str | Path, out: str | Path, fp16: bool = False, check
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     cfg = model.cfg
+    blocker = getattr(model.fusion, "export_blocker", None)
+    if blocker:
+        raise ExportError(f"{src} cannot be exported to ONNX: {blocker}")
     ex = example_inputs(model)
     batch = torch.export.Dim("batch", min=1, max=256)
     step_dyn = {"images": {0: batch}, "proprio": {0: batch}, "lang": {0: batch}, "lang_mask": {0: batch}, "state": {0: batch}}
+    # Graphs past protobuf's 2 GB limit keep their weights in a .data file beside them.
+    big = sum(p.numel() * p.element_size() for p in model.parameters()) > 1.5e9
     steps = cfg.history
     if model.head.recurrent:  # at run time the LSTM head takes one step and carries its state
         steps = 1
         ex["images"], ex["proprio"] = ex["images"][:, :, -1:].contiguous(), ex["proprio"][:, -1:].contiguous()
     step_args = tuple(ex[n] for n in STEP_INPUTS)
-    _export(_Step(model).eval(), step_args, STEP_INPUTS, STEP_OUTPUTS, step_dyn, out / "policy_step.onnx")
+    _export(_Step(model).eval(), step_args, STEP_INPUTS, STEP_OUTPUTS, step_dyn, out / "policy_step.onnx", big)
     enc_batch = torch.export.Dim("batch", min=1, max=256)
     _export(_Encoder(model).eval(), (ex["input_ids"], ex["attention_mask"]), ("input_ids", "attention_mask"), ("features",),
             {"input_ids": {0: enc_batch}, "attention_mask": {0: enc_batch}}, out / "instruction_encoder.onnx")

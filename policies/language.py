@@ -56,7 +56,7 @@ def verify_minilm(path: Path) -> None:
 
 
 def tokenizer_dir(cfg: LanguageConfig) -> Path:
-    if cfg.type == "pretrained":
+    if cfg.type in ("pretrained", "vlm"):
         path = Path(cfg.path)
         if not path.is_dir():
             raise FileNotFoundError(f"language.path {path} is not a directory (nothing is downloaded at run time)")

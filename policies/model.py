@@ -30,16 +30,23 @@ class HeronPolicy(nn.Module):
     def __init__(self, cfg: PolicyConfig):
         super().__init__()
         self.cfg = cfg
-        self.language = LanguageEncoder(cfg.language)
+        self.vlm = cfg.fusion.type == "vlm"
+        if not self.vlm:
+            self.language = LanguageEncoder(cfg.language)
         self.fusion = FUSIONS.get(cfg.fusion.type)(cfg.fusion)
         d = self.fusion.dim
-        self.lang_proj = nn.Linear(self.language.dim, d)
-        self.cond = nn.Sequential(nn.Linear(self.language.dim, COND_DIM), nn.GELU(), nn.Linear(COND_DIM, COND_DIM))
-        self.vision = VisionTower(cfg.vision, cfg.image_size, COND_DIM)
-        self.vis_proj = nn.Linear(self.vision.dim, d)
-        n_cam, n_tok = len(cfg.cameras), self.vision.num_tokens
-        self.camera_emb = nn.Parameter(torch.randn(n_cam, 1, d) * 0.02)
-        self.token_pos = nn.Parameter(torch.randn(n_tok, d) * 0.02)
+        if self.vlm:  # the VLM brings its own vision tower, projector, tokenizer and embeddings
+            from policies.fusion.vlm import VlmInstructionEmbedder
+
+            self.language = VlmInstructionEmbedder(self.fusion, cfg.language)
+            self.camera_emb = nn.Parameter(torch.randn(len(cfg.cameras), 1, d) * 0.02)
+        else:
+            self.lang_proj = nn.Linear(self.language.dim, d)
+            self.cond = nn.Sequential(nn.Linear(self.language.dim, COND_DIM), nn.GELU(), nn.Linear(COND_DIM, COND_DIM))
+            self.vision = VisionTower(cfg.vision, cfg.image_size, COND_DIM)
+            self.vis_proj = nn.Linear(self.vision.dim, d)
+            self.camera_emb = nn.Parameter(torch.randn(len(cfg.cameras), 1, d) * 0.02)
+            self.token_pos = nn.Parameter(torch.randn(self.vision.num_tokens, d) * 0.02)
         self.time_emb = nn.Parameter(torch.randn(cfg.history, 1, d) * 0.02)
         self.proprio_mlp = nn.Sequential(nn.Linear(cfg.proprio_dim, d), nn.GELU(), nn.Linear(d, d * cfg.proprio_tokens))
         self.head = HEADS.get(cfg.head.type)(cfg.head, d * cfg.fusion.num_queries, cfg.action_dim)
@@ -63,17 +70,19 @@ class HeronPolicy(nn.Module):
     # -- the step -----------------------------------------------------------------------------
     def forward(self, images, proprio, lang, lang_mask, state) -> dict:
         b, c, k = images.shape[:3]
-        mask = lang_mask.to(lang.dtype).unsqueeze(-1)
-        pooled = (lang * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-        cond = self.cond(pooled)  # (B, COND)
         x = images.permute(0, 1, 2, 5, 3, 4).reshape(b * c * k, 3, images.shape[3], images.shape[4])
-        x = x.to(torch.float32) / 127.5 - 1.0
-        cond_rep = cond.repeat_interleave(c * k, dim=0)
-        tok = self.vis_proj(self.vision(x, cond_rep)) + self.token_pos  # (B*C*K, T, d)
+        if self.vlm:
+            tok = self.fusion.image_tokens(x.to(torch.float32) / 255.0)  # (B*C*K, T, d)
+            lang_tok = lang
+        else:
+            mask = lang_mask.to(lang.dtype).unsqueeze(-1)
+            pooled = (lang * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+            cond_rep = self.cond(pooled).repeat_interleave(c * k, dim=0)  # (B*C*K, COND)
+            tok = self.vis_proj(self.vision(x.to(torch.float32) / 127.5 - 1.0, cond_rep)) + self.token_pos
+            lang_tok = self.lang_proj(lang)
         tok = tok.view(b, c, k, tok.shape[1], tok.shape[2]) + self.camera_emb[None, :, None]
         prop = self.proprio_mlp((proprio - self.proprio_mean) / self.proprio_std)  # (B, K, d*P)
         prop = prop.view(b, k, self.cfg.proprio_tokens, -1)
-        lang_tok = self.lang_proj(lang)
         if self.head.recurrent:
             # Fuse each time step on its own; the LSTM head carries the history.
             vis = tok.permute(0, 2, 1, 3, 4).reshape(b * k, -1, tok.shape[-1])
@@ -89,9 +98,15 @@ class HeronPolicy(nn.Module):
     def initial_state(self, batch: int = 1) -> torch.Tensor:
         return torch.zeros(batch, self.head.state_size())
 
+    def external_keys(self) -> set[str]:
+        """State-dict keys not saved: frozen pretrained weights, referenced by path and hash instead."""
+        keys = set(self.state_dict())
+        external = {k for k in keys if k.startswith("language.")} if self.language.external_weights else set()
+        if self.vlm:
+            external |= self.fusion.external_keys("fusion.")
+        return external
+
     def trainable_state_dict(self) -> dict[str, torch.Tensor]:
-        """Weights to save: frozen pretrained language weights are referenced by path and hash instead."""
-        sd = self.state_dict()
-        if self.language.external_weights:
-            sd = {k: v for k, v in sd.items() if not k.startswith("language.")}
-        return sd
+        """Weights to save: everything but ``external_keys()``."""
+        external = self.external_keys()
+        return {k: v for k, v in self.state_dict().items() if k not in external}

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import time
 
-HELP = "benchmarks: sim, latency, loop, train (prints one JSON line last)"
+HELP = "benchmarks: sim, latency, loop, train, vlm (prints one JSON line last)"
 
 
 def add_arguments(p) -> None:
-    p.add_argument("what", choices=["sim", "latency", "loop", "train"])
+    from agent.vlm_bench import add_cli
+
+    p.add_argument("what", choices=["sim", "latency", "loop", "train", "vlm"])
     p.add_argument("--policy", default="default", help="policy folder or 'default'")
     p.add_argument("--providers", default=None, help="ONNX Runtime provider order, comma separated")
     p.add_argument("--threads", type=int, default=2, help="inference threads")
@@ -39,6 +41,7 @@ def add_arguments(p) -> None:
                    help="train: a training-config override (e.g. precision=bf16, max_episodes=300); repeatable")
     p.add_argument("--compare", action="append", default=[],
                    help="train --config: an earlier benchmark's JSON (its last line) to draw beside this one; repeatable")
+    add_cli(p)
 
 
 def percentiles(values_s) -> dict:
@@ -192,6 +195,8 @@ def run(args) -> int:
 
             result["expert_success"] = expert_success(episodes_per_family=args.expert_episodes, workers=args.workers)
     else:
-        result = {"latency": bench_latency, "loop": bench_loop, "train": bench_train}[args.what](args)
+        from agent.vlm_bench import run_cli
+
+        result = {"latency": bench_latency, "loop": bench_loop, "train": bench_train, "vlm": run_cli}[args.what](args)
     print(json.dumps(result))
     return 0

@@ -4,4 +4,4 @@ from policies.registry import Registry
 
 FUSIONS: Registry = Registry("fusion")
 
-from policies.fusion import flamingo, palme  # noqa: E402,F401  (registration)
+from policies.fusion import flamingo, palme, vlm  # noqa: E402,F401  (registration)
