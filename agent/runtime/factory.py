@@ -51,7 +51,10 @@ def onnx_dir_for(folder: Path) -> Path:
     return out
 
 
-def load_policy(name_or_dir, runtime: str = "onnx", providers=None, threads: int | None = None, precision: str = "fp32"):
+def load_policy(name_or_dir, runtime: str = "onnx", providers=None, threads: int | None = None, precision: str = "fp32",
+                compile: bool = False, **onnx_options):
+    """``onnx_options``: OnnxPolicy's GPU settings (cuda_graph, trt_fp16, trt_cache); ``compile``: torch.compile
+    the torch runtime's model."""
     if runtime not in RUNTIMES:
         raise ValueError(unknown_name_message("runtime", runtime, RUNTIMES))
     from agent.runtime.plugin import is_plugin, load_plugin
@@ -68,7 +71,7 @@ def load_policy(name_or_dir, runtime: str = "onnx", providers=None, threads: int
 
         if not (folder / "config.json").is_file():
             raise FileNotFoundError(f"{folder}: config.json is missing; the torch runtime needs a policy folder, not an ONNX export")
-        return TorchPolicy(folder, threads=threads)
+        return TorchPolicy(folder, threads=threads, compile=compile)
     from agent.runtime.onnx_policy import OnnxPolicy
 
-    return OnnxPolicy(onnx_dir_for(folder), providers=providers, threads=threads, precision=precision)
+    return OnnxPolicy(onnx_dir_for(folder), providers=providers, threads=threads, precision=precision, **onnx_options)

@@ -63,7 +63,30 @@ def resolve_providers(requested) -> list[str]:
     return chosen
 
 
-def make_session(path: Path, providers: list[str], threads: int | None):
+def provider_options(providers: list[str], cuda_graph: bool = False, trt_fp16: bool = True,
+                     trt_cache: str | Path | None = None) -> list[dict]:
+    """Options per provider, in order: TensorRT with fp16 and an engine cache folder (engines take minutes to
+    build; the cache makes the second start fast), CUDA with CUDA graphs when asked (the whole step replayed
+    as one graph; it needs fixed input shapes and addresses, which ``OnnxPolicy`` binds)."""
+    out = []
+    for p in providers:
+        if p == "TensorrtExecutionProvider":
+            opts = {"trt_fp16_enable": "1" if trt_fp16 else "0"}
+            if trt_cache:
+                Path(trt_cache).mkdir(parents=True, exist_ok=True)
+                opts.update(trt_engine_cache_enable="1", trt_engine_cache_path=str(trt_cache), trt_timing_cache_enable="1",
+                            trt_timing_cache_path=str(trt_cache))
+            if cuda_graph:
+                opts["trt_cuda_graph_enable"] = "1"
+            out.append(opts)
+        elif p == "CUDAExecutionProvider":
+            out.append({"enable_cuda_graph": "1"} if cuda_graph else {})
+        else:
+            out.append({})
+    return out
+
+
+def make_session(path: Path, providers: list[str], threads: int | None, options: list[dict] | None = None):
     import onnxruntime as ort
 
     ort.set_default_logger_severity(3)
@@ -78,7 +101,7 @@ def make_session(path: Path, providers: list[str], threads: int | None):
     opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
     try:
-        sess = ort.InferenceSession(str(path), sess_options=opts, providers=providers)
+        sess = ort.InferenceSession(str(path), sess_options=opts, providers=providers, provider_options=options)
     except Exception as exc:  # ORT raises its own exception types (InvalidGraph, Fail, ...)
         raise OnnxSignatureError(f"{path}: ONNX Runtime cannot load it: {exc}") from None
     in_use = sess.get_providers()
@@ -101,7 +124,8 @@ def check_signature(sess, path: Path) -> None:
 class OnnxPolicy:
     runtime = "onnx"
 
-    def __init__(self, folder, providers=None, threads: int | None = None, precision: str = "fp32"):
+    def __init__(self, folder, providers=None, threads: int | None = None, precision: str = "fp32", cuda_graph: bool = False,
+                 trt_fp16: bool = True, trt_cache: str | Path | None = None):
         folder = Path(folder)
         self.folder = folder
         spec_path = folder / "spec.json"
@@ -118,7 +142,9 @@ class OnnxPolicy:
             raise ValueError(f"precision={precision!r}: allowed fp32, fp16")
         suffix = ".fp16.onnx" if precision == "fp16" else ".onnx"
         self.providers = resolve_providers(providers)
-        self.step = make_session(folder / f"policy_step{suffix}", self.providers, threads)
+        self.cuda_graph = cuda_graph and self.providers[0] != "CPUExecutionProvider"
+        options = provider_options(self.providers, self.cuda_graph, trt_fp16, trt_cache or folder / "trt_cache")
+        self.step = make_session(folder / f"policy_step{suffix}", self.providers, threads, options)
         check_signature(self.step, folder / f"policy_step{suffix}")
         self.encoder = make_session(folder / f"instruction_encoder{suffix}", self.providers, threads)
         self.provider = self.step.get_providers()[0]
@@ -132,6 +158,7 @@ class OnnxPolicy:
         self.lang = self.mask = None
         self.instruction: str | None = None
         self._binding = self._make_binding() if self.provider != "CPUExecutionProvider" else None
+        self._device_inputs: dict = {}  # CUDA graphs: inputs live at fixed device addresses, updated in place
         self.reset()
 
     def _make_binding(self):
@@ -155,6 +182,18 @@ class OnnxPolicy:
     def _run(self, feeds: dict) -> list[np.ndarray]:
         if self._binding is None:
             return self.step.run(list(STEP_OUTPUTS), feeds)
+        if self.cuda_graph:
+            import onnxruntime as ort
+
+            for name, value in feeds.items():
+                value = np.ascontiguousarray(value)
+                if name not in self._device_inputs:
+                    self._device_inputs[name] = ort.OrtValue.ortvalue_from_numpy(value, "cuda", 0)
+                    self._binding.bind_ortvalue_input(name, self._device_inputs[name])
+                else:
+                    self._device_inputs[name].update_inplace(value)
+            self.step.run_with_iobinding(self._binding)
+            return self._binding.copy_outputs_to_cpu()
         for name, value in feeds.items():
             self._binding.bind_cpu_input(name, value)
         self.step.run_with_iobinding(self._binding)

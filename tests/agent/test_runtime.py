@@ -107,3 +107,33 @@ def test_policy_folder_is_exported_once_into_the_cache(tiny_policy, tmp_path, mo
     first = load_policy(tiny_policy, "onnx")
     assert (first.folder / "spec.json").is_file() and str(first.folder).startswith(str(tmp_path))
     assert load_policy(tiny_policy, "onnx").folder == first.folder
+
+
+def test_gpu_provider_options_tensorrt_fp16_cache_and_cuda_graphs(tmp_path):
+    from agent.runtime.onnx_policy import provider_options
+
+    cache = tmp_path / "engines"
+    trt, cuda, cpu = provider_options(["TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider"],
+                                      cuda_graph=True, trt_fp16=True, trt_cache=cache)
+    assert trt["trt_fp16_enable"] == "1" and trt["trt_engine_cache_enable"] == "1"
+    assert trt["trt_engine_cache_path"] == str(cache) and cache.is_dir() and trt["trt_cuda_graph_enable"] == "1"
+    assert cuda == {"enable_cuda_graph": "1"} and cpu == {}
+    trt32, cuda_plain = provider_options(["TensorrtExecutionProvider", "CUDAExecutionProvider"], trt_fp16=False)
+    assert trt32 == {"trt_fp16_enable": "0"} and cuda_plain == {}
+
+
+def test_cuda_graph_request_without_a_gpu_runs_on_cpu_and_says_so(tiny_onnx):
+    ox = load_policy(tiny_onnx, "onnx", providers=["cuda", "cpu"], cuda_graph=True)
+    assert ox.provider == "CPUExecutionProvider" and not ox.cuda_graph
+    ox.set_instruction("pick up the red block")
+    assert np.isfinite(ox.act(_obs()).chunk).all()
+
+
+def test_torch_compile_gives_the_eager_action(tiny_policy):
+    eager, compiled = load_policy(tiny_policy, "torch"), load_policy(tiny_policy, "torch", compile=True)
+    assert compiled.provider == "torch-cpu-compiled"
+    obs = _obs()
+    for p in (eager, compiled):
+        p.set_instruction("pick up the red block")
+    a, b = eager.act(obs), compiled.act(obs)
+    assert np.abs(a.chunk - b.chunk).max() <= 1e-4
