@@ -14,25 +14,6 @@ import time
 from pathlib import Path
 
 
-def _percentiles(values_s) -> dict:
-    import numpy as np
-
-    arr = np.asarray(values_s) * 1e3
-    return {"p50_ms": round(float(np.percentile(arr, 50)), 1), "p99_ms": round(float(np.percentile(arr, 99)), 1),
-            "n": len(values_s)}
-
-
-def _timed(fn, n: int, warmup: int = 2) -> list[float]:
-    for _ in range(warmup):
-        fn()
-    out = []
-    for _ in range(n):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return out
-
-
 def _dir_mb(path: Path) -> float:
     return round(sum(f.stat().st_size for f in path.iterdir() if f.is_file()) / 2**20, 1)
 
@@ -43,6 +24,7 @@ def bench_vlm(size: str = "smolvlm-256m", arch: str | None = None, work: str | P
     import numpy as np
     import torch
 
+    from agent.commands.bench import _time, percentiles
     from policies.checkpoint import save_policy
     from policies.config import load_policy_config
     from policies.export import STEP_INPUTS, ExportError, example_inputs, export_policy
@@ -77,7 +59,7 @@ def bench_vlm(size: str = "smolvlm-256m", arch: str | None = None, work: str | P
     ex = example_inputs(model, batch=1)
     args = tuple(ex[n] for n in STEP_INPUTS)
     with torch.inference_mode():
-        out["torch_step"] = _percentiles(_timed(lambda: model(*args), steps))
+        out["torch_step"] = percentiles(_time(lambda: model(*args), steps, warmup=2))
 
     # Training: LoRA adapters + queries + head, AdamW, a batch of random frames.
     model.train()
@@ -93,7 +75,7 @@ def bench_vlm(size: str = "smolvlm-256m", arch: str | None = None, work: str | P
         loss.backward()
         opt.step()
 
-    times = _timed(train_step, train_steps, warmup=1)
+    times = _time(train_step, train_steps, warmup=1)
     out["train"] = {"batch": batch, "step_s": round(float(np.median(times)), 2),
                     "samples_per_s": round(batch / float(np.median(times)), 2)}
     del opt
@@ -168,11 +150,12 @@ def _ort_run(path: Path, ex: dict, threads: int):
 
 
 def _ort_step(path: Path, ex: dict, steps: int, threads: int) -> dict:
+    from agent.commands.bench import _time, percentiles
     from policies.export import STEP_INPUTS
 
     sess = _session(path, threads)
     feeds = {n: ex[n].numpy() for n in STEP_INPUTS}
-    return _percentiles(_timed(lambda: sess.run(["action"], feeds), steps))
+    return percentiles(_time(lambda: sess.run(["action"], feeds), steps, warmup=2))
 
 
 def add_cli(p) -> None:

@@ -21,10 +21,14 @@ class PalmeFusion(nn.Module):
         self.queries = nn.Parameter(torch.randn(cfg.num_queries, self.dim) * 0.02)
 
     def forward(self, vis: torch.Tensor, prop: torch.Tensor, lang: torch.Tensor, lang_mask: torch.Tensor) -> torch.Tensor:
-        b = vis.shape[0]
-        q = self.queries.unsqueeze(0).expand(b, -1, -1)
-        seq = torch.cat([vis, prop, lang, q], dim=1)
-        ones = lambda t: torch.ones(t.shape[:2], dtype=lang_mask.dtype, device=t.device)  # noqa: E731
-        mask = torch.cat([ones(vis), ones(prop), lang_mask, ones(q)], dim=1)
-        out = self.lm(inputs_embeds=seq, attention_mask=mask).last_hidden_state
-        return out[:, -q.shape[1]:]
+        return multimodal_sentence(self.lm, self.queries, vis, prop, lang, lang_mask)
+
+
+def multimodal_sentence(lm: nn.Module, queries: torch.Tensor, vis, prop, lang, lang_mask, **lm_kwargs) -> torch.Tensor:
+    """[vis, prop, lang, queries] through ``lm`` (inputs_embeds, padding masked) -> the queries' states (B, Q, D)."""
+    q = queries.unsqueeze(0).expand(vis.shape[0], -1, -1)
+    seq = torch.cat([vis, prop, lang, q], dim=1)
+    ones = lambda t: torch.ones(t.shape[:2], dtype=lang_mask.dtype, device=t.device)  # noqa: E731
+    mask = torch.cat([ones(vis), ones(prop), lang_mask, ones(q)], dim=1)
+    out = lm(inputs_embeds=seq, attention_mask=mask, **lm_kwargs).last_hidden_state
+    return out[:, -q.shape[1]:]

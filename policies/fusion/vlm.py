@@ -28,6 +28,7 @@ from torch import nn
 
 from policies.config import FusionConfig
 from policies.fusion import FUSIONS
+from policies.fusion.palme import multimodal_sentence
 
 # model_type -> how its parts are named; everything else about an architecture lives in _image_tokens.
 ARCHITECTURES = {
@@ -254,13 +255,7 @@ class VlmFusion(nn.Module):
         return None
 
     def forward(self, vis: torch.Tensor, prop: torch.Tensor, lang: torch.Tensor, lang_mask: torch.Tensor) -> torch.Tensor:
-        b = vis.shape[0]
-        q = self.queries.unsqueeze(0).expand(b, -1, -1)
-        seq = torch.cat([vis, prop, lang, q], dim=1)
-        ones = lambda t: torch.ones(t.shape[:2], dtype=lang_mask.dtype, device=t.device)  # noqa: E731
-        mask = torch.cat([ones(vis), ones(prop), lang_mask, ones(q)], dim=1)
-        out = self.text(inputs_embeds=seq, attention_mask=mask, use_cache=False).last_hidden_state
-        return out[:, -q.shape[1]:]
+        return multimodal_sentence(self.text, self.queries, vis, prop, lang, lang_mask, use_cache=False)
 
     def external_keys(self, prefix: str) -> set[str]:
         """State-dict keys that come from the folder (frozen pretrained weights and its buffers): not saved."""
