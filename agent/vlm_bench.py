@@ -84,7 +84,7 @@ def bench_vlm(size: str = "smolvlm-256m", arch: str | None = None, work: str | P
 
     if not export:
         out["onnx"] = {"skipped": "--no-export"}
-        return out
+        return _with_peak(out)
     policy_dir = save_policy(model, work / "policy")
     onnx_dir = work / "onnx"
     t = time.perf_counter()
@@ -92,7 +92,7 @@ def bench_vlm(size: str = "smolvlm-256m", arch: str | None = None, work: str | P
         spec = export_policy(policy_dir, onnx_dir, check=True)
     except ExportError as exc:
         out["onnx"] = {"skipped": str(exc)}
-        return out
+        return _with_peak(out)
     out["onnx"] = {"export_s": round(time.perf_counter() - t, 1), "files_mb": _dir_mb(onnx_dir),
                    "parity_max_abs_diff": spec["parity"]["max_abs_diff"]}
     del model
@@ -105,13 +105,21 @@ def bench_vlm(size: str = "smolvlm-256m", arch: str | None = None, work: str | P
             quantize_int8(onnx_dir / "policy_step.onnx", q)
         except Exception as exc:  # noqa: BLE001  (reported, not fatal: fp32 figures stand)
             out["onnx"]["int8"] = {"skipped": f"{type(exc).__name__}: {str(exc)[:300]}"}
-            return out
+            return _with_peak(out)
         out["onnx"]["int8_quantize_s"] = round(time.perf_counter() - t, 1)
         out["onnx"]["int8_mb"] = round(q.stat().st_size / 2**20, 1)
         ref = _ort_run(onnx_dir / "policy_step.onnx", ex, threads)
         got = _ort_run(q, ex, threads)
         out["onnx"]["step_int8"] = _ort_step(q, ex, steps, threads)
         out["onnx"]["int8_action_max_abs_diff"] = round(float(np.abs(ref - got).max()), 4)
+    return _with_peak(out)
+
+
+def _with_peak(out: dict) -> dict:
+    """Peak resident memory of this process over every phase run (the memory a size needs)."""
+    import resource
+
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0)
     return out
 
 

@@ -17,6 +17,7 @@ def test_bench_vlm_reports_every_phase(tmp_path):
     assert r["torch_step"]["p50_ms"] > 0 and r["train"]["samples_per_s"] > 0
     assert r["onnx"]["parity_max_abs_diff"] <= 1e-4 and r["onnx"]["step_fp32"]["p50_ms"] > 0
     assert r["onnx"]["int8_mb"] < r["onnx"]["files_mb"] and r["onnx"]["step_int8"]["p50_ms"] > 0
+    assert r["peak_rss_mb"] > 100
 
 
 def test_bench_vlm_unknown_size_is_named():
