@@ -76,6 +76,8 @@ class FusionConfig:
     def __post_init__(self):
         if self.type == "vlm" and not self.vlm_path:
             raise ConfigError("fusion.vlm_path is required when fusion.type is 'vlm' (a local VLM folder)")
+        if self.vlm_image_size is not None and not 16 <= self.vlm_image_size <= 1024:
+            raise ConfigError(f"fusion.vlm_image_size={self.vlm_image_size}: allowed 16..1024 (one global image per frame)")
         if self.lora_rank < 0:
             raise ConfigError(f"fusion.lora_rank={self.lora_rank}: allowed 0 (off) or a positive rank")
         if self.hidden_size % self.num_heads:

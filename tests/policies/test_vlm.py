@@ -122,6 +122,8 @@ def test_vlm_bad_input_is_named(tmp_path, vlm_dirs):
         build(vlm_dirs["smolvlm"], "fusion.vlm_layers=7")
     with pytest.raises(VlmError, match="must be a multiple of 16"):
         build(vlm_dirs["smolvlm"], "fusion.vlm_image_size=40")
+    with pytest.raises(Exception, match=r"fusion.vlm_image_size=3136: allowed 16..1024"):
+        load_policy_config("tiny", ["fusion.type=vlm", f"fusion.vlm_path={vlm_dirs['qwen2_vl']}", "fusion.vlm_image_size=3136"])
     with pytest.raises(Exception, match="fusion.vlm_path is required"):
         load_policy_config("tiny", ["fusion.type=vlm"])
 
