@@ -107,7 +107,7 @@ def bench_vlm(size: str = "smolvlm-256m", arch: str | None = None, work: str | P
             out["onnx"]["int8"] = {"skipped": f"{type(exc).__name__}: {str(exc)[:300]}"}
             return _with_peak(out)
         out["onnx"]["int8_quantize_s"] = round(time.perf_counter() - t, 1)
-        out["onnx"]["int8_mb"] = round(q.stat().st_size / 2**20, 1)
+        out["onnx"]["int8_mb"] = round(sum(f.stat().st_size for f in onnx_dir.glob(q.stem + "*")) / 2**20, 1)  # .data too
         ref = _ort_run(onnx_dir / "policy_step.onnx", ex, threads)
         got = _ort_run(q, ex, threads)
         out["onnx"]["step_int8"] = _ort_step(q, ex, steps, threads)
