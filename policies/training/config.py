@@ -8,6 +8,7 @@ from pathlib import Path
 from policies.configtools import ConfigError, apply_overrides, from_dict, load_yaml
 
 PRECISIONS = ("fp32", "bf16")
+DEVICES = ("cpu", "cuda", "auto")
 
 
 @dataclass
@@ -57,6 +58,7 @@ class TrainConfig:
     # throughput levers (heron bench train measures them; README "Training speed"):
     precision: str = "fp32"  # "bf16": forward under CPU autocast to bfloat16 (AMX / AVX512-BF16 CPUs); losses in fp32
     channels_last: bool = False  # conv weights and activations in NHWC (pays off together with bf16)
+    device: str = "cpu"  # "cuda" (bf16 autocast there with precision=bf16) or "auto" (cuda when torch sees a GPU)
 
     def __post_init__(self):
         for key in ("batch_size", "steps", "log_every", "val_every", "checkpoint_every", "num_threads"):
@@ -72,6 +74,8 @@ class TrainConfig:
             raise ConfigError(f"lr={self.lr}: must be > 0")
         if self.precision not in PRECISIONS:
             raise ConfigError(f"precision={self.precision!r}: allowed {', '.join(PRECISIONS)}")
+        if self.device not in DEVICES:
+            raise ConfigError(f"device={self.device!r}: allowed {', '.join(DEVICES)}")
         if self.eval_every_min < 0:
             raise ConfigError(f"eval_every_min={self.eval_every_min}: must be >= 0 (0: off)")
 

@@ -8,6 +8,10 @@ import torch
 from policies.language import Tokenizer, tokenizer_dir
 
 
+def _device(model) -> torch.device:
+    return next(model.parameters()).device
+
+
 def drop_words(text: str, p: float, rng: np.random.Generator) -> str:
     """Each word dropped with probability p; at least one word stays."""
     words = text.split()
@@ -58,8 +62,9 @@ class LanguageBank:
         self.frozen = cfg.frozen
         self.features = None
         if self.frozen:
-            with torch.no_grad():
-                self.features = torch.cat([model.encode_instruction(self.ids[i:i + 256], self.mask[i:i + 256])
+            dev = _device(model)
+            with torch.no_grad():  # held on the CPU; the trainer moves each batch's rows to the model's device
+                self.features = torch.cat([model.encode_instruction(self.ids[i:i + 256].to(dev), self.mask[i:i + 256].to(dev)).cpu()
                                            for i in range(0, len(self.ids), 256)])
 
     def lookup(self, model, texts: list[str], augment: bool = False, gen: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -71,7 +76,8 @@ class LanguageBank:
             idx = torch.tensor([self.choices[t][0] for t in texts])
         if self.features is not None:
             return self.features[idx], self.mask[idx]
-        return model.encode_instruction(self.ids[idx], self.mask[idx]), self.mask[idx]
+        dev = _device(model)
+        return model.encode_instruction(self.ids[idx].to(dev), self.mask[idx].to(dev)), self.mask[idx]
 
     def __len__(self) -> int:
         return len(self.choices)

@@ -20,6 +20,7 @@ from torch.utils.data import DataLoader, Subset
 
 from policies.checkpoint import load_policy_model, read_stats, resolve_policy_dir, save_policy
 from policies.config import load_policy_config
+from policies.configtools import ConfigError
 from policies.data import PARAPHRASES_FILE, DatasetError, DemoDataset, WindowDataset, compute_stats, read_paraphrases
 from policies.model import HeronPolicy
 from policies.training.augment import augment_images
@@ -73,6 +74,19 @@ def weights_digest(model: torch.nn.Module) -> str:
         h.update(k.encode())
         h.update(v.detach().cpu().contiguous().numpy().tobytes())
     return h.hexdigest()
+
+
+def resolve_device(name: str, world: int = 1) -> torch.device:
+    """``cpu``, ``cuda`` (an error naming why when torch sees no GPU) or ``auto``."""
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda":
+        if not torch.cuda.is_available():
+            raise ConfigError("device=cuda: torch sees no CUDA GPU (this torch is a CPU build, or no GPU is visible); "
+                              "use device=cpu or device=auto")
+        if world > 1:
+            raise ConfigError("device=cuda with DDP: multi-GPU training is not supported yet; run one process")
+    return torch.device(name)
 
 
 class Trainer:
@@ -129,6 +143,8 @@ class Trainer:
             missing = len(set(instructions) - set(table))
             log.info("paraphrases: %d instructions, %d phrasings in all, %d without any",
                      len(set(instructions)), sum(map(len, table.values())), missing)
+        self.device = resolve_device(cfg.device, self.world)
+        self.model.to(self.device)
         if cfg.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
         self.bank = LanguageBank(self.model, instructions, aug.word_dropout, aug.instruction_variants, cfg.seed, table)
@@ -148,16 +164,18 @@ class Trainer:
             cams = augment_images(cams, self.cfg.augment.shift, self.cfg.augment.color_jitter, self.gen)
         lang, mask = self.bank.lookup(model, batch["instruction"], augment, self.gen)
         state = model.initial_state(cams.shape[0])
-        return cams, batch["proprio"].float(), lang, mask, state
+        dev = self.device
+        return cams.to(dev), batch["proprio"].float().to(dev), lang.to(dev), mask.to(dev), state.to(dev)
 
     def _loss(self, model, core, batch: dict, augment: bool) -> tuple[torch.Tensor, dict]:
         bf16 = self.cfg.precision == "bf16"
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=bf16):
             out = model(*self._batch_inputs(batch, core, augment))
         if bf16:  # the losses in fp32; an fp32 step has nothing to convert
             out = {k: v.float() if torch.is_tensor(v) and v.is_floating_point() else v for k, v in out.items()}
-        a_loss = core.head.action_loss(out, batch["actions"].float(), batch["action_mask"].float())
-        d_loss = core.head.done_loss(out["done_logit"], batch["done"].float())
+        dev = self.device
+        a_loss = core.head.action_loss(out, batch["actions"].float().to(dev), batch["action_mask"].float().to(dev))
+        d_loss = core.head.done_loss(out["done_logit"], batch["done"].float().to(dev))
         return a_loss + self.cfg.done_weight * d_loss, {"action": float(a_loss.detach()), "done": float(d_loss.detach())}
 
     # -- checkpoints --------------------------------------------------------------------------

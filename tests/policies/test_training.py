@@ -89,6 +89,18 @@ def test_bf16_channels_last_training_learns_and_saves_fp32_weights(tmp_path, syn
     assert {str(v.dtype) for v in weights.values() if v.is_floating_point()} == {"torch.float32"}
 
 
+def test_device_auto_trains_here_and_cuda_without_a_gpu_is_named(tmp_path, synthetic_demos):
+    import torch
+
+    assert not torch.cuda.is_available()  # this machine: the CPU wheel, no GPU
+    with pytest.raises(ConfigError, match="device='tpu': allowed cpu, cuda, auto"):
+        load_train_config("configs/train/tiny.yaml", ["device=tpu"])
+    with pytest.raises(ConfigError, match="device=cuda: torch sees no CUDA GPU"):
+        Trainer(_cfg(synthetic_demos, tmp_path / "cuda", "steps=2", "device=cuda"), progress=False).fit()
+    summary = Trainer(_cfg(synthetic_demos, tmp_path / "auto", "steps=2", "device=auto"), progress=False).fit()
+    assert summary["steps"] == 2 and (tmp_path / "auto" / "final" / "model.safetensors").is_file()
+
+
 def test_ddp_two_cpu_processes_end_with_identical_weights(tmp_path, synthetic_demos):
     env = dict(os.environ, OMP_NUM_THREADS="1")
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", "29557",
