@@ -18,18 +18,16 @@ import json
 import os
 import re
 import threading
-import sys
 import time
 from collections import deque
 
 import numpy as np
-import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import PoseStamped
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.clock import Clock, ClockType
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor, SingleThreadedExecutor
+from rclpy.executors import MultiThreadedExecutor, SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
 from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from sensor_msgs.msg import CompressedImage, Image, JointState
@@ -47,6 +45,7 @@ from ros.command_bridge import CommandBridge
 from ros.command_output import CommandOutput
 from ros.image_input import parse_cdr, to_policy_image
 from ros.latest_reader import LatestReader
+from ros.node_main import run_node
 from ros.params import PolicyNodeConfig, declare, read
 from ros.policy_factory import load_node_policy
 from ros.profiles import declare_profile
@@ -570,25 +569,16 @@ def make_executor():
     return SingleThreadedExecutor()
 
 
+def _autostart(node: PolicyNode) -> None:
+    if node.config.autostart:
+        node.trigger_configure()
+        if node.state == "inactive":
+            node.trigger_activate()
+
+
 def main(args: list[str] | None = None) -> int:
     """Console script ``heron-policy-node [--ros-args -p profile:=ur_servo | --params-file configs/ros/policy_node.yaml]``."""
-    try:
-        with rclpy.init(args=args):
-            try:
-                node = PolicyNode()
-            except ValueError as exc:  # a bad parameter or robot profile: the message names it and what is allowed
-                print(f"heron-policy-node: {exc}", file=sys.stderr)
-                return 2
-            executor = make_executor()
-            executor.add_node(node)
-            if node.config.autostart:
-                node.trigger_configure()
-                if node.state == "inactive":
-                    node.trigger_activate()
-            executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    return 0
+    return run_node("heron-policy-node", PolicyNode, make_executor, args, on_start=_autostart)
 
 
 if __name__ == "__main__":

@@ -18,14 +18,12 @@ long it waited for it (``waited_s``).
 from __future__ import annotations
 
 import json
-import sys
 import time
 
 import numpy as np
-import rclpy
 from geometry_msgs.msg import PoseStamped, TwistStamped
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
-from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, qos_profile_sensor_data
 from rclpy.time import Time
@@ -36,6 +34,7 @@ from policies.schema import PROPRIO, RGB_FRONT, RGB_WRIST
 from ros import conversions as cv
 from ros import topics
 from ros.params import SimNodeConfig, declare, read
+from ros.node_main import run_node
 from ros.profiles import declare_profile
 
 NODE_NAME = "heron_sim_node"
@@ -252,24 +251,9 @@ class SimNode(Node):
 
 def main(args: list[str] | None = None) -> int:
     """Console script ``heron-sim-node [--ros-args -p profile:=sim | --params-file configs/ros/sim_node.yaml]``."""
-    try:
-        with rclpy.init(args=args):
-            try:
-                node = SimNode()
-            except ValueError as exc:  # a bad parameter or robot profile: the message names it and what is allowed
-                print(f"heron-sim-node: {exc}", file=sys.stderr)
-                return 2
-            # one callback at a time (physics, commands, tasks) without a thread pool: a mutually exclusive
-            # group on a MultiThreadedExecutor re-dispatches whatever arrives during a physics step in a tight loop
-            executor = SingleThreadedExecutor()
-            executor.add_node(node)
-            try:
-                executor.spin()
-            finally:
-                node.env.close()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    return 0
+    # one callback at a time (physics, commands, tasks) without a thread pool: a mutually exclusive
+    # group on a MultiThreadedExecutor re-dispatches whatever arrives during a physics step in a tight loop
+    return run_node("heron-sim-node", SimNode, SingleThreadedExecutor, args, on_exit=lambda node: node.env.close())
 
 
 if __name__ == "__main__":
