@@ -17,7 +17,7 @@ from test_policy_node import Harness
 @pytest.fixture
 def bridge_rig(ros_context):
     overrides = {"policy": "expert", "stale_timeout_s": 0.3, "control_rate_hz": 20.0, "command_embedding": False,
-                 "command_step_timeout_s": 1.5}
+                 "command_step_timeout_s": 4.0}
     node = PolicyNode(context=ros_context, parameter_overrides=[Parameter(k, value=v) for k, v in overrides.items()])
     h = Harness(ros_context)
     r = QoSProfile(depth=10)
@@ -72,11 +72,13 @@ def test_a_plan_runs_step_by_step_with_progress_then_holds(bridge_rig):
     # feedback travels over ROS 2: it may land a moment after the node starts commanding
     wait_for(lambda: any(p["type"] == "progress" and p["state"] == "started" and p["step"] == 1 for p in h.feedback),
              what="progress 'started' for step 1")
-    # the simulator's judgement for step 1 arrives on /heron/task_status
+    # the simulator's judgement for step 1 arrives on /heron/task_status, well within the step's 4 s timeout
+    # (it was 1.5 s: on a loaded machine step 1 could time out before the feedback above had arrived)
+    assert not any(p["type"] == "finished" for p in h.feedback), h.feedback
     h.task_status_pub.publish(String(data=json.dumps({"task": "touch", "args": {"object": "red"}, "success": True})))
     wait_for(lambda: node.loop.instruction == "tap the blue one", what="step 2 commanded")
     # step 2 is never judged done: it times out, the plan ends and the node holds
-    fin = wait_for(lambda: next((x for x in h.feedback if x["type"] == "finished"), None), timeout=6.0, what="the end")
+    fin = wait_for(lambda: next((x for x in h.feedback if x["type"] == "finished"), None), timeout=10.0, what="the end")
     assert fin["success"] is False and fin["steps_done"] == 1 and "timed out" in fin["reason"]
     states = [(p["step"], p["state"]) for p in h.feedback if p["type"] == "progress"]
     assert states == [(1, "started"), (1, "done"), (2, "started"), (2, "failed")]
