@@ -97,7 +97,7 @@ def bench_vlm(size: str = "smolvlm-256m", arch: str | None = None, work: str | P
                    "parity_max_abs_diff": spec["parity"]["max_abs_diff"]}
     del model
     gc.collect()
-    out["onnx"]["step_fp32"] = _ort_step(onnx_dir / "policy_step.onnx", ex, steps, threads)
+    out["onnx"]["step_fp32"], ref = _ort_step(onnx_dir / "policy_step.onnx", ex, steps, threads)
     if int8:
         q = onnx_dir / "policy_step.int8.onnx"
         t = time.perf_counter()
@@ -108,9 +108,7 @@ def bench_vlm(size: str = "smolvlm-256m", arch: str | None = None, work: str | P
             return _with_peak(out)
         out["onnx"]["int8_quantize_s"] = round(time.perf_counter() - t, 1)
         out["onnx"]["int8_mb"] = round(sum(f.stat().st_size for f in onnx_dir.glob(q.stem + "*")) / 2**20, 1)  # .data too
-        ref = _ort_run(onnx_dir / "policy_step.onnx", ex, threads)
-        got = _ort_run(q, ex, threads)
-        out["onnx"]["step_int8"] = _ort_step(q, ex, steps, threads)
+        out["onnx"]["step_int8"], got = _ort_step(q, ex, steps, threads)
         out["onnx"]["int8_action_max_abs_diff"] = round(float(np.abs(ref - got).max()), 4)
     return _with_peak(out)
 
@@ -142,28 +140,15 @@ def quantize_int8(src: Path, dst: Path) -> None:
             f.unlink()
 
 
-def _session(path: Path, threads: int):
-    import onnxruntime as ort
-
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = threads
-    so.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-
-
-def _ort_run(path: Path, ex: dict, threads: int):
-    from policies.export import STEP_INPUTS
-
-    return _session(path, threads).run(["action"], {n: ex[n].numpy() for n in STEP_INPUTS})[0]
-
-
-def _ort_step(path: Path, ex: dict, steps: int, threads: int) -> dict:
+def _ort_step(path: Path, ex: dict, steps: int, threads: int) -> tuple[dict, "np.ndarray"]:
+    """Step latency of one graph on the CPU provider, and its action on ``ex``: one session for both."""
     from agent.commands.bench import _time, percentiles
+    from agent.runtime.onnx_policy import make_session
     from policies.export import STEP_INPUTS
 
-    sess = _session(path, threads)
+    sess = make_session(path, ["CPUExecutionProvider"], threads)
     feeds = {n: ex[n].numpy() for n in STEP_INPUTS}
-    return percentiles(_time(lambda: sess.run(["action"], feeds), steps, warmup=2))
+    return percentiles(_time(lambda: sess.run(["action"], feeds), steps, warmup=2)), sess.run(["action"], feeds)[0]
 
 
 def add_cli(p) -> None:

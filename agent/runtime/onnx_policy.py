@@ -183,12 +183,12 @@ class OnnxPolicy:
         if self._binding is None:
             return self.step.run(list(STEP_OUTPUTS), feeds)
         if self.cuda_graph:
-            import onnxruntime as ort
-
             for name, value in feeds.items():
                 value = np.ascontiguousarray(value)
-                if name not in self._device_inputs:
-                    self._device_inputs[name] = ort.OrtValue.ortvalue_from_numpy(value, "cuda", 0)
+                if name not in self._device_inputs:  # first step only
+                    from onnxruntime import OrtValue
+
+                    self._device_inputs[name] = OrtValue.ortvalue_from_numpy(value, "cuda", 0)
                     self._binding.bind_ortvalue_input(name, self._device_inputs[name])
                 else:
                     self._device_inputs[name].update_inplace(value)

@@ -46,8 +46,8 @@ class VlmError(ValueError):
     """A VLM folder or option heron cannot use; the message names what is wrong."""
 
 
-def read_vlm_folder(path: str | Path) -> tuple[str, dict, dict]:
-    """Check a local VLM folder; return (model_type, config.json, preprocessor_config.json)."""
+def read_vlm_folder(path: str | Path) -> tuple[str, dict]:
+    """Check a local VLM folder; return (model_type, preprocessor_config.json)."""
     path = Path(path)
     if not path.is_dir():
         raise VlmError(f"fusion.vlm_path {path} is not a directory (nothing is downloaded at run time)")
@@ -64,7 +64,7 @@ def read_vlm_folder(path: str | Path) -> tuple[str, dict, dict]:
     pre = path / "preprocessor_config.json"
     if not pre.is_file():
         raise VlmError(f"{path} has no preprocessor_config.json: heron reads the VLM's image mean, std and size from it")
-    return model_type, config, json.loads(pre.read_text())
+    return model_type, json.loads(pre.read_text())
 
 
 @lru_cache(maxsize=8)
@@ -105,7 +105,7 @@ class VlmFusion(nn.Module):
         from transformers import AutoModel
 
         self.cfg = cfg
-        self.arch, config, pre = read_vlm_folder(cfg.vlm_path)
+        self.arch, pre = read_vlm_folder(cfg.vlm_path)
         digest = weights_sha256(cfg.vlm_path)
         if cfg.vlm_sha256 and cfg.vlm_sha256 != digest:
             raise VlmError(f"{cfg.vlm_path}: its weights have sha256 {digest}, but this policy was trained on weights "

@@ -13,17 +13,19 @@ from pathlib import Path
 
 CLIP_MEAN, CLIP_STD = [0.48145466, 0.4578275, 0.40821073], [0.26862954, 0.26130258, 0.27577711]
 
+# SmolVLM-256M and -500M share one vision tower (SigLIP base, patch 16, 512 px).
+SMOLVLM_VISION = dict(hidden_size=768, intermediate_size=3072, num_hidden_layers=12, num_attention_heads=12, image_size=512,
+                      patch_size=16)
+
 # Real sizes from the published configs (SmolVLM-256M/500M-Instruct, paligemma-3b-pt-224, Qwen2-VL-2B).
 SIZES: dict[str, dict] = {
     "smolvlm-256m": {"arch": "smolvlm",
-                     "vision": dict(hidden_size=768, intermediate_size=3072, num_hidden_layers=12, num_attention_heads=12,
-                                    image_size=512, patch_size=16),
+                     "vision": SMOLVLM_VISION,
                      "text": dict(hidden_size=576, intermediate_size=1536, num_hidden_layers=30, num_attention_heads=9,
                                   num_key_value_heads=3, vocab_size=49280, rope_theta=100000.0, max_position_embeddings=8192),
                      "scale_factor": 4},
     "smolvlm-500m": {"arch": "smolvlm",
-                     "vision": dict(hidden_size=768, intermediate_size=3072, num_hidden_layers=12, num_attention_heads=12,
-                                    image_size=512, patch_size=16),
+                     "vision": SMOLVLM_VISION,
                      "text": dict(hidden_size=960, intermediate_size=2560, num_hidden_layers=32, num_attention_heads=15,
                                   num_key_value_heads=5, vocab_size=49280, rope_theta=100000.0, max_position_embeddings=8192),
                      "scale_factor": 4},
