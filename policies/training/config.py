@@ -8,6 +8,7 @@ from pathlib import Path
 from policies.configtools import ConfigError, apply_overrides, from_dict, load_yaml
 
 PRECISIONS = ("fp32", "bf16")
+LR_SCHEDULES = ("steps", "minutes")
 DEVICES = ("cpu", "cuda", "auto")
 
 
@@ -42,6 +43,13 @@ class TrainConfig:
     lr: float = 3e-4
     weight_decay: float = 0.01
     warmup_steps: int = 300
+    # the cosine after warm-up runs over `steps`, or with "minutes" over the `max_minutes` of training time,
+    # so that a time-budgeted run ends annealed whatever its speed (the time is kept across a resume)
+    lr_schedule: str = "steps"
+    lr_floor: float = 0.05  # the cosine ends at this fraction of lr
+    # weights averaged over steps (EMA, with the usual warm-up min(decay, (1+t)/(10+t))); evaluations, checkpoints
+    # and final/ hold the average, the raw weights stay in trainer_state.pt for resume (0: off)
+    ema_decay: float = 0.0
     grad_clip: float = 1.0
     done_weight: float = 0.2
     augment: AugmentConfig = field(default_factory=AugmentConfig)
@@ -76,6 +84,14 @@ class TrainConfig:
             raise ConfigError(f"precision={self.precision!r}: allowed {', '.join(PRECISIONS)}")
         if self.device not in DEVICES:
             raise ConfigError(f"device={self.device!r}: allowed {', '.join(DEVICES)}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ConfigError(f"lr_schedule={self.lr_schedule!r}: allowed {', '.join(LR_SCHEDULES)}")
+        if self.lr_schedule == "minutes" and not self.max_minutes:
+            raise ConfigError("lr_schedule=minutes: the cosine runs over max_minutes, which is not set; set max_minutes=M")
+        if not 0 <= self.lr_floor <= 1:
+            raise ConfigError(f"lr_floor={self.lr_floor}: allowed 0..1")
+        if not 0 <= self.ema_decay < 1:
+            raise ConfigError(f"ema_decay={self.ema_decay}: allowed 0 <= d < 1 (0: off)")
         if self.eval_every_min < 0:
             raise ConfigError(f"eval_every_min={self.eval_every_min}: must be >= 0 (0: off)")
 

@@ -1,5 +1,6 @@
-"""The behaviour-cloning loop: AdamW, warm-up + cosine, clipping, augmentation, validation,
-TensorBoard, checkpoints + resume, a closed-loop callback, and PyTorch DDP under ``torchrun``."""
+"""The behaviour-cloning loop: AdamW, warm-up + cosine (over steps or over training minutes), clipping,
+augmentation, a weight average (EMA), validation, TensorBoard, checkpoints + resume, a closed-loop
+callback, and PyTorch DDP under ``torchrun``."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from policies.data import PARAPHRASES_FILE, DatasetError, DemoDataset, WindowDat
 from policies.model import HeronPolicy
 from policies.training.augment import augment_images
 from policies.training.config import TrainConfig
+from policies.training.ema import WeightAverage
 from policies.training.language_bank import LanguageBank
 
 log = logging.getLogger(__name__)
@@ -41,12 +43,17 @@ def _collate(samples: list[dict]) -> dict:
     return out
 
 
-def lr_lambda(cfg: TrainConfig) -> Callable[[int], float]:
+def lr_lambda(cfg: TrainConfig, train_fraction: Callable[[], float] | None = None) -> Callable[[int], float]:
+    """The lr factor: linear warm-up over ``warmup_steps``, then a cosine to ``lr_floor`` over the remaining
+    steps, or (``lr_schedule: minutes``) over ``train_fraction()``, the share of ``max_minutes`` trained so far."""
     def f(step: int) -> float:
         if step < cfg.warmup_steps:
             return (step + 1) / cfg.warmup_steps
-        progress = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps))
-        return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress))
+        if cfg.lr_schedule == "minutes" and train_fraction is not None:
+            progress = min(1.0, max(0.0, train_fraction()))
+        else:
+            progress = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps))
+        return cfg.lr_floor + (1 - cfg.lr_floor) * 0.5 * (1 + math.cos(math.pi * progress))
 
     return f
 
@@ -97,6 +104,7 @@ class Trainer:
         self.out = Path(cfg.out)
         self.world = int(os.environ.get("WORLD_SIZE", "1"))
         self.rank = int(os.environ.get("RANK", "0"))
+        self.ema: WeightAverage | None = None
 
     # -- setup --------------------------------------------------------------------------------
     def _setup(self):
@@ -179,41 +187,73 @@ class Trainer:
         return a_loss + self.cfg.done_weight * d_loss, {"action": float(a_loss.detach()), "done": float(d_loss.detach())}
 
     # -- checkpoints --------------------------------------------------------------------------
-    def _save(self, folder: Path, step: int, opt, sched) -> None:
+    @property
+    def saved_model(self) -> HeronPolicy:
+        """What checkpoints, evaluations and final/ hold: the weight average when ``ema_decay`` is on."""
+        return self.ema.model if self.ema is not None else self.model
+
+    def _save(self, folder: Path, step: int, opt, sched, train_s: float = 0.0, history: list | None = None) -> None:
         if self.rank != 0:
             return
         resolved = asdict(self.cfg) | {"step": step, "world_size": self.world}
-        save_policy(self.model, folder, stats=self.stats, train_config=resolved)
+        save_policy(self.saved_model, folder, stats=self.stats, train_config=resolved)
+        state = {"step": step, "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                 "torch_rng": torch.get_rng_state(), "gen": self.gen.get_state(), "train_s": train_s}
+        if self.ema is not None:  # the raw weights, which training continues from
+            state |= {"raw_model": self.model.trainable_state_dict(), "ema": self.ema.state_dict()}
         tmp = folder / "trainer_state.pt.tmp"
-        torch.save({"step": step, "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                    "torch_rng": torch.get_rng_state(), "gen": self.gen.get_state()}, tmp)
+        torch.save(state, tmp)
         tmp.replace(folder / "trainer_state.pt")
+        if history is not None:
+            self._write_history(history)
 
-    def _resume(self, opt, sched) -> int:
+    def _write_history(self, history: list) -> None:
+        """The curve so far (atomically), which a resumed run continues."""
+        tmp = self.out / "history.json.tmp"
+        tmp.write_text(json.dumps(history, indent=1, default=float))
+        tmp.replace(self.out / "history.json")
+
+    def _resume(self, opt, sched) -> tuple[int, float, list]:
+        """(step, training seconds, history) of the checkpoint in ``out``; (0, 0.0, []) when there is none."""
         folder = self.out / "checkpoint"
         state_path = folder / "trainer_state.pt"
         if not state_path.is_file():
-            return 0
+            return 0, 0.0, []
         from safetensors.torch import load_file
 
-        self.model.load_state_dict(load_file(str(folder / "model.safetensors")), strict=False)
+        saved = load_file(str(folder / "model.safetensors"))
         state = torch.load(state_path, weights_only=True)
+        if self.ema is not None:
+            if "ema" not in state:
+                raise ConfigError(f"{folder} was trained without ema_decay; resume it with ema_decay=0 or train into a new out")
+            self.ema.model.load_state_dict(saved, strict=False)
+            self.ema.load_state_dict(state["ema"])
+            saved = state["raw_model"]
+        elif "ema" in state:
+            raise ConfigError(f"{folder} was trained with ema_decay; resume it with the same ema_decay or train into a new out")
+        self.model.load_state_dict(saved, strict=False)
         opt.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
         torch.set_rng_state(state["torch_rng"])
         self.gen.set_state(state["gen"])
-        log.info("resumed from %s at step %d", folder, state["step"])
-        return int(state["step"])
+        step = int(state["step"])
+        history = []
+        if (self.out / "history.json").is_file():
+            history = [h for h in json.loads((self.out / "history.json").read_text())
+                       if "summary" not in h and h.get("step", 0) <= step]
+        log.info("resumed from %s at step %d (%.1f training minutes)", folder, step, state.get("train_s", 0.0) / 60)
+        return step, float(state.get("train_s", 0.0)), history
 
     @torch.no_grad()
     def validate(self) -> float | None:
         if self.val_set is None or len(self.val_set) == 0:
             return None
-        self.model.eval()
+        model = self.saved_model
+        model.eval()
         total, n = 0.0, 0
         loader = DataLoader(Subset(self.val_set, range(min(len(self.val_set), 2048))), batch_size=self.cfg.batch_size, collate_fn=_collate)
         for batch in loader:
-            loss, _ = self._loss(self.model, self.model, batch, augment=False)
+            loss, _ = self._loss(model, model, batch, augment=False)
             total += float(loss) * len(batch["instruction"])
             n += len(batch["instruction"])
         self.model.train()
@@ -229,8 +269,14 @@ class Trainer:
         self.gen = torch.Generator().manual_seed(cfg.seed + self.rank)
         params = [p for p in self.model.parameters() if p.requires_grad]
         opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(cfg))
-        step = self._resume(opt, sched)
+        self.ema = WeightAverage(self.model, cfg.ema_decay) if cfg.ema_decay else None
+        clock = {"t0": time.time(), "eval_s": 0.0}  # training time = now - t0 - eval_s
+
+        def train_s() -> float:
+            return time.time() - clock["t0"] - clock["eval_s"]
+
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(cfg, lambda: train_s() / (60 * (cfg.max_minutes or 1))))
+        step, resumed_s, history = self._resume(opt, sched)
         model = self.model
         if self.world > 1:
             model = torch.nn.parallel.DistributedDataParallel(self.model)
@@ -240,10 +286,8 @@ class Trainer:
             log.info("data: %d episodes, %d train windows, %d instructions; %d trainable params",
                      len(self.demos), len(self.train_set), len(self.bank), sum(p.numel() for p in params))
         self.model.train()
-        history: list[dict] = []
-        t0 = time.time()
-        eval_s = 0.0  # wall time spent in closed-loop evaluations: not training time
-        next_eval_min = cfg.eval_every_min
+        clock["t0"] = time.time() - resumed_s  # a resumed run continues the clock: max_minutes, the minutes schedule, the curve
+        next_eval_min = cfg.eval_every_min * (math.floor(resumed_s / 60 / cfg.eval_every_min) + 1) if cfg.eval_every_min else 0.0
         epoch = step * cfg.batch_size // max(1, len(self.train_set))
         bar = tqdm(total=cfg.steps, initial=step, disable=not self.progress or self.rank != 0, dynamic_ncols=True)
         seen, t_rate = 0, time.time()
@@ -264,6 +308,8 @@ class Trainer:
                 torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
                 opt.step()
                 sched.step()
+                if self.ema is not None:
+                    self.ema.update()
                 step += 1
                 t_step = time.perf_counter()
                 for key, dt in zip(PHASES, (t_loaded - t_mark, t_forward - t_loaded, t_backward - t_forward, t_step - t_backward)):
@@ -275,7 +321,7 @@ class Trainer:
                     seen, t_rate = 0, time.time()
                     bar.set_postfix(loss=f"{float(loss.detach()):.4f}", sps=f"{rate:.0f}")
                     rec = {"step": step, "loss": float(loss.detach()), **parts, "lr": sched.get_last_lr()[0], "samples_per_s": rate,
-                           "elapsed_s": time.time() - t0, "train_s": time.time() - t0 - eval_s,
+                           "elapsed_s": time.time() - clock["t0"], "train_s": train_s(),
                            **{f"ms_{k}": 1e3 * v / cfg.log_every for k, v in phases.items()}}
                     phases = dict.fromkeys(PHASES, 0.0)
                     history.append(rec)
@@ -293,21 +339,22 @@ class Trainer:
                         if writer:
                             writer.add_scalar("val/loss", val, step)
                 if step % cfg.checkpoint_every == 0:
-                    self._save(self.out / "checkpoint", step, opt, sched)
-                train_s = time.time() - t0 - eval_s
+                    self._save(self.out / "checkpoint", step, opt, sched, train_s(), history)
+                t_train = train_s()
                 due = bool(cfg.eval_every and step % cfg.eval_every == 0)
-                if cfg.eval_every_min and train_s >= next_eval_min * 60:
+                if cfg.eval_every_min and t_train >= next_eval_min * 60:
                     due, next_eval_min = True, next_eval_min + cfg.eval_every_min
                 if due and self.eval_callback and self.rank == 0:
                     t_eval = time.time()
-                    self._save(self.out / "checkpoint", step, opt, sched)
+                    self._save(self.out / "checkpoint", step, opt, sched, t_train, history)
                     result = self.eval_callback(step, self.out / "checkpoint")
-                    eval_s += time.time() - t_eval
-                    history.append({"step": step, "eval": result, "elapsed_s": time.time() - t0, "train_s": train_s,
+                    clock["eval_s"] += time.time() - t_eval
+                    history.append({"step": step, "eval": result, "elapsed_s": time.time() - clock["t0"], "train_s": t_train,
                                     "eval_s": time.time() - t_eval})
+                    self._write_history(history)
                     if writer and "success" in result:
                         writer.add_scalar("eval/success", result["success"], step)
-                if cfg.max_minutes and time.time() - t0 - eval_s > cfg.max_minutes * 60:
+                if cfg.max_minutes and train_s() > cfg.max_minutes * 60:
                     stop_reason = "time"
                     break
                 if step >= cfg.steps:
@@ -322,16 +369,17 @@ class Trainer:
             for buf in self.model.buffers():
                 torch.distributed.broadcast(buf, 0)
         val = self.validate() if self.rank == 0 else None
-        self._save(self.out / "checkpoint", step, opt, sched)
+        t_end = train_s()
+        self._save(self.out / "checkpoint", step, opt, sched, t_end, history)
         final = self.out / "final"
         if self.rank == 0:
-            save_policy(self.model, final, stats=self.stats, train_config=asdict(cfg) | {"step": step, "world_size": self.world})
-        digest = weights_digest(self.model)
+            save_policy(self.saved_model, final, stats=self.stats, train_config=asdict(cfg) | {"step": step, "world_size": self.world})
+        digest = weights_digest(self.saved_model)
         self.out.mkdir(parents=True, exist_ok=True)
         if self.world > 1:
             (self.out / f"weights_rank{self.rank}.sha256").write_text(digest)
-        summary = {"steps": step, "stop_reason": stop_reason, "wall_s": time.time() - t0, "train_s": time.time() - t0 - eval_s,
-                   "eval_s": eval_s, "val_loss": val,
+        summary = {"steps": step, "stop_reason": stop_reason, "wall_s": time.time() - clock["t0"], "train_s": t_end,
+                   "eval_s": clock["eval_s"], "val_loss": val, "ema_decay": cfg.ema_decay, "lr_schedule": cfg.lr_schedule,
                    "train_windows": len(self.train_set), "episodes": len(self.demos), "weights_sha256": digest,
                    "samples_per_s": np.mean([r["samples_per_s"] for r in history if "samples_per_s" in r]) if any("samples_per_s" in r for r in history) else None,
                    "out": str(final)}

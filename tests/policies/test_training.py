@@ -33,11 +33,66 @@ def test_training_reduces_loss_and_writes_a_policy_folder(tmp_path, synthetic_de
 
 
 def test_resume_continues_from_the_checkpoint(tmp_path, synthetic_demos):
-    Trainer(_cfg(synthetic_demos, tmp_path, "steps=10", "checkpoint_every=10"), progress=False).fit()
+    first = Trainer(_cfg(synthetic_demos, tmp_path, "steps=10", "checkpoint_every=10", "log_every=2"), progress=False).fit()
     summary = Trainer(_cfg(synthetic_demos, tmp_path, "steps=14", "log_every=2"), progress=False).fit()
     assert summary["steps"] == 14
     history = json.loads((tmp_path / "history.json").read_text())
-    assert min(h["step"] for h in history if "loss" in h) > 10  # the second run started at step 10
+    steps = [h["step"] for h in history if "loss" in h]
+    # the curve continues: the first run's records are kept, the second run's follow from step 10, none twice
+    assert steps == [2, 4, 6, 8, 10, 12, 14]
+    resumed = [h for h in history if "loss" in h and h["step"] > 10]
+    # ... and so does the training clock (max_minutes and lr_schedule=minutes count from it)
+    assert all(h["train_s"] >= first["train_s"] for h in resumed)
+    assert summary["train_s"] > first["train_s"]
+
+
+def test_the_same_seed_gives_the_same_run(tmp_path, synthetic_demos):
+    runs = [Trainer(_cfg(synthetic_demos, tmp_path / name, "steps=8", "log_every=2", "seed=3"), progress=False).fit()
+            for name in ("a", "b")]
+    curves = [[h["loss"] for h in json.loads((tmp_path / n / "history.json").read_text()) if "loss" in h] for n in ("a", "b")]
+    assert curves[0] == curves[1]
+    assert runs[0]["weights_sha256"] == runs[1]["weights_sha256"]
+    other = Trainer(_cfg(synthetic_demos, tmp_path / "c", "steps=8", "seed=4"), progress=False).fit()
+    assert other["weights_sha256"] != runs[0]["weights_sha256"]
+
+
+def test_minutes_schedule_anneals_over_the_time_budget():
+    from policies.training.trainer import lr_lambda
+
+    cfg = load_train_config("configs/train/tiny.yaml", ["lr_schedule=minutes", "max_minutes=10", "warmup_steps=4",
+                                                        "lr_floor=0.1", "steps=1000000"])
+    share = [0.0]
+    f = lr_lambda(cfg, lambda: share[0])
+    assert f(0) == pytest.approx(0.25)  # warm-up is counted in steps
+    assert f(4) == pytest.approx(1.0)
+    share[0] = 0.5
+    assert f(5) == pytest.approx(0.55)  # half-way through the minutes: half-way down the cosine, whatever the step
+    share[0] = 1.0
+    assert f(6) == pytest.approx(0.1)
+    share[0] = 3.0
+    assert f(7) == pytest.approx(0.1)
+    steps = lr_lambda(load_train_config("configs/train/tiny.yaml", ["steps=104", "warmup_steps=4"]), lambda: 0.9)
+    assert steps(54) == pytest.approx(0.05 + 0.95 * 0.5)  # the steps schedule ignores the clock
+
+
+def test_ema_weights_are_saved_and_the_raw_weights_resume(tmp_path, synthetic_demos):
+    import torch
+    from safetensors.torch import load_file
+
+    trainer = Trainer(_cfg(synthetic_demos, tmp_path, "steps=10", "ema_decay=0.9", "checkpoint_every=10"), progress=False)
+    trainer.fit()
+    final = load_file(str(tmp_path / "final" / "model.safetensors"))
+    raw = torch.load(tmp_path / "checkpoint" / "trainer_state.pt", weights_only=True)["raw_model"]
+    moved = [k for k in final if final[k].is_floating_point() and not torch.equal(final[k], raw[k])]
+    assert moved, "final/ should hold the average, which differs from the raw weights"
+    for k, v in trainer.ema.model.trainable_state_dict().items():
+        assert torch.equal(final[k], v), k
+    assert trainer.ema.updates == 10
+    again = Trainer(_cfg(synthetic_demos, tmp_path, "steps=12", "ema_decay=0.9"), progress=False)
+    assert again.fit()["steps"] == 12
+    assert again.ema.updates == 12  # the average's warm-up count continues too
+    with pytest.raises(ConfigError, match="ema_decay"):
+        Trainer(_cfg(synthetic_demos, tmp_path, "steps=14"), progress=False).fit()
 
 
 def test_fine_tune_starts_from_the_saved_policy(tmp_path, synthetic_demos):
@@ -74,6 +129,14 @@ def test_bad_training_config(tmp_path):
         load_train_config("configs/train/tiny.yaml", ["optimiser=sgd"])
     with pytest.raises(ConfigError, match="precision='fp16': allowed fp32, bf16"):
         load_train_config("configs/train/tiny.yaml", ["precision=fp16"])
+    with pytest.raises(ConfigError, match="lr_schedule=minutes: the cosine runs over max_minutes"):
+        load_train_config("configs/train/tiny.yaml", ["lr_schedule=minutes"])
+    with pytest.raises(ConfigError, match="lr_schedule='hours': allowed steps, minutes"):
+        load_train_config("configs/train/tiny.yaml", ["lr_schedule=hours"])
+    with pytest.raises(ConfigError, match="ema_decay=1.0: allowed 0 <= d < 1"):
+        load_train_config("configs/train/tiny.yaml", ["ema_decay=1.0"])
+    with pytest.raises(ConfigError, match="lr_floor=-0.1: allowed 0..1"):
+        load_train_config("configs/train/tiny.yaml", ["lr_floor=-0.1"])
 
 
 def test_bf16_channels_last_training_learns_and_saves_fp32_weights(tmp_path, synthetic_demos):
