@@ -16,7 +16,7 @@ import pytest  # noqa: E402
 INSTRUCTIONS = ["pick up the red block", "push the blue block left", "touch the green block"]
 
 
-def write_synthetic_demos(path, episodes: int = 6, steps: int = 12, size: int = 64, seed: int = 0):
+def write_synthetic_demos(path, episodes: int = 6, steps: int = 12, size: int = 64, seed: int = 0, tasks=("pick",)):
     from policies.data import Episode, open_writer, shard_path
 
     rng = np.random.default_rng(seed)
@@ -27,7 +27,7 @@ def write_synthetic_demos(path, episodes: int = 6, steps: int = 12, size: int = 
                 rgb_wrist=rng.integers(0, 255, (steps, size, size, 3), dtype=np.uint8),
                 proprio=rng.normal(size=(steps, 22)).astype(np.float32),
                 actions=rng.uniform(-1, 1, (steps, 5)).astype(np.float32),
-                instruction=INSTRUCTIONS[i % len(INSTRUCTIONS)], task="pick", index=i, seed=i))
+                instruction=INSTRUCTIONS[i % len(INSTRUCTIONS)], task=tasks[i % len(tasks)], index=i, seed=i))
     return path
 
 

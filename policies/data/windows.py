@@ -108,6 +108,10 @@ class WindowDataset:
         sizes = self.seg_stop - self.seg_start
         self.seg_offset = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
 
+    def sample_tasks(self) -> np.ndarray:
+        """Each sample's task family, in sample order (for weighted sampling; no arrays are read)."""
+        return np.repeat(np.array(self.seg_task, dtype=object), self.seg_stop - self.seg_start)
+
     @property
     def instructions(self) -> list[str]:
         """Every segment's instruction (what the language features are computed for)."""

@@ -50,6 +50,9 @@ class TrainConfig:
     # weights averaged over steps (EMA, with the usual warm-up min(decay, (1+t)/(10+t))); evaluations, checkpoints
     # and final/ hold the average, the raw weights stay in trainer_state.pt for resume (0: off)
     ema_decay: float = 0.0
+    # sample windows of these task families this many times as often as the others (e.g. {stack: 2.0});
+    # an epoch draws as many windows as there are, with replacement (empty: every window once per epoch)
+    task_weights: dict[str, float] = field(default_factory=dict)
     grad_clip: float = 1.0
     done_weight: float = 0.2
     augment: AugmentConfig = field(default_factory=AugmentConfig)
@@ -92,6 +95,9 @@ class TrainConfig:
             raise ConfigError(f"lr_floor={self.lr_floor}: allowed 0..1")
         if not 0 <= self.ema_decay < 1:
             raise ConfigError(f"ema_decay={self.ema_decay}: allowed 0 <= d < 1 (0: off)")
+        for task, w in self.task_weights.items():
+            if not isinstance(w, (int, float)) or isinstance(w, bool) or not 0 < w <= 100:
+                raise ConfigError(f"task_weights.{task}={w!r}: allowed 0 < w <= 100")
         if self.eval_every_min < 0:
             raise ConfigError(f"eval_every_min={self.eval_every_min}: must be >= 0 (0: off)")
 

@@ -136,6 +136,12 @@ class Trainer:
         self.train_set = WindowDataset(demos, k, h, episodes=train_idx, in_memory=cfg.in_memory or None)
         self.val_set = WindowDataset(demos, k, h, episodes=val_idx, in_memory=cfg.in_memory or None) if val_idx else None
         check_dataset_matches(demos, self.train_set, self.model)
+        unknown = sorted(set(cfg.task_weights) - set(self.train_set.seg_task))
+        if unknown:
+            raise ConfigError(f"task_weights: {', '.join(unknown)} not in the data (its families: "
+                              f"{', '.join(sorted(set(self.train_set.seg_task)))})")
+        if cfg.task_weights and self.world > 1:
+            raise ConfigError("task_weights with DDP: weighted sampling runs in one process; drop task_weights or run one process")
         # a fine-tune keeps the normalization its weights were trained with
         self.stats = init_stats or compute_stats(self.train_set)
         self.model.set_stats(self.stats)
@@ -160,9 +166,15 @@ class Trainer:
 
     def _loader(self, dataset, shuffle: bool, seed: int) -> DataLoader:
         sampler = None
+        gen = torch.Generator().manual_seed(seed)
+        if shuffle and self.cfg.task_weights:
+            tasks = dataset.sample_tasks()
+            weights = np.array([self.cfg.task_weights.get(t, 1.0) for t in tasks], np.float64)
+            sampler = torch.utils.data.WeightedRandomSampler(torch.from_numpy(weights), len(dataset), generator=gen)
+            return DataLoader(dataset, batch_size=self.cfg.batch_size, sampler=sampler, collate_fn=_collate,
+                              drop_last=len(dataset) >= self.cfg.batch_size)
         if self.world > 1:
             sampler = torch.utils.data.distributed.DistributedSampler(dataset, self.world, self.rank, shuffle=shuffle, seed=seed)
-        gen = torch.Generator().manual_seed(seed)
         return DataLoader(dataset, batch_size=self.cfg.batch_size, shuffle=shuffle and sampler is None, sampler=sampler,
                           collate_fn=_collate, drop_last=shuffle and len(dataset) >= self.cfg.batch_size, generator=gen)
 

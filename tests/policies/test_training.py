@@ -241,3 +241,20 @@ def test_paraphrase_augmentation_needs_the_table(tmp_path):
     trainer = Trainer(_cfg(data, tmp_path / "run", "steps=2", "augment.paraphrases=true"), progress=False)
     assert trainer.fit()["steps"] == 2
     assert len(trainer.bank.choices["pick up the red block"]) == 3
+
+
+def test_task_weights_oversample_a_family(tmp_path):
+    data = write_synthetic_demos(tmp_path / "two", episodes=8, tasks=("pick", "push"))
+
+    def push_share(*extra):
+        trainer = Trainer(_cfg(data, tmp_path / "out", "val_fraction=0", "batch_size=16", *extra), progress=False)
+        trainer._setup()
+        tasks = [t for _ in range(3) for batch in trainer._loader(trainer.train_set, True, 0) for t in batch["task"]]
+        return sum(t == "push" for t in tasks) / len(tasks)
+
+    assert push_share() == pytest.approx(0.5)  # half the windows are push: every window once per epoch
+    assert push_share("task_weights={push: 9.0}") > 0.8  # 9 to 1: about 0.9
+    with pytest.raises(ConfigError, match=r"task_weights: stak not in the data \(its families: pick, push\)"):
+        Trainer(_cfg(data, tmp_path / "out", "task_weights={stak: 2.0}"), progress=False)._setup()
+    with pytest.raises(ConfigError, match="task_weights.push=0: allowed 0 < w <= 100"):
+        _cfg(data, tmp_path / "out", "task_weights={push: 0}")
