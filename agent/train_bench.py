@@ -131,6 +131,12 @@ def _load(path: str) -> dict:
     return data
 
 
+def curve_label(result: dict) -> str:
+    """The legend entry of one benchmark: its config, the overrides that make it a different recipe, its speed."""
+    sets = " ".join(result.get("overrides") or [])
+    return f"{Path(result['config']).stem}{' ' + sets if sets else ''} ({result['samples_per_s']:.0f} samples/s)"
+
+
 def plot_curves(results: list[dict], path: str | Path) -> Path:
     """`seen` success against training minutes, one line per recipe."""
     import matplotlib
@@ -142,13 +148,13 @@ def plot_curves(results: list[dict], path: str | Path) -> Path:
     for r in results:
         xs = [0.0] + [c["train_minutes"] for c in r["curve"]]
         ys = [0.0] + [c["success"] for c in r["curve"]]
-        ax.plot(xs, ys, marker="o", label=f"{Path(r['config']).stem} ({r['samples_per_s']:.0f} samples/s)")
+        ax.plot(xs, ys, marker="o", label=curve_label(r))
     for level in (0.8, 0.9):
         ax.axhline(level, color="#999999", lw=0.8, ls="--")
     ax.set_xlabel("training minutes (evaluation not counted)")
     ax.set_ylabel("`seen` success")
     ax.set_ylim(0, 1.02)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=7, loc="upper left")
     from agent.evaluation.report import save_figure
 
     return save_figure(fig, path)

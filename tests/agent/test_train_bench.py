@@ -67,3 +67,11 @@ def test_throughput_breakdown_with_overrides(tmp_path, synthetic_demos, capsys):
         bench_throughput(str(cfg), [], 5)
     assert main(["bench", "train", "--throughput", "--config", str(cfg), "--set", "precision=fp8"]) == 2
     assert "precision='fp8': allowed fp32, bf16" in capsys.readouterr().err
+
+
+def test_curve_labels_name_the_overrides_that_make_each_recipe():
+    from agent.train_bench import curve_label
+
+    base = {"config": "configs/train/default.yaml", "samples_per_s": 184.46, "overrides": []}
+    assert curve_label(base) == "default (184 samples/s)"
+    assert curve_label(base | {"overrides": ["precision=bf16", "lr=0.001"]}) == "default precision=bf16 lr=0.001 (184 samples/s)"
