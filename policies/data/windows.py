@@ -108,9 +108,9 @@ class WindowDataset:
         sizes = self.seg_stop - self.seg_start
         self.seg_offset = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
 
-    def sample_tasks(self) -> np.ndarray:
-        """Each sample's task family, in sample order (for weighted sampling; no arrays are read)."""
-        return np.repeat(np.array(self.seg_task, dtype=object), self.seg_stop - self.seg_start)
+    def per_sample(self, per_segment: Sequence) -> np.ndarray:
+        """One value per segment (in ``seg_task`` order) spread over that segment's samples, in sample order."""
+        return np.repeat(np.asarray(per_segment), self.seg_stop - self.seg_start)
 
     @property
     def instructions(self) -> list[str]:

@@ -1,9 +1,9 @@
 """An exponential moving average of the policy's saved weights, for evaluation and export.
 
 ``torch.optim.swa_utils.AveragedModel`` averages every parameter of the module, the frozen MiniLM and
-VLM weights too (about 22 M of them against the small policy's 0.9 M), which costs a few percent of a
-CPU step for nothing; this averages only what ``trainable_state_dict()`` saves (trained weights and
-BatchNorm statistics), in one fused ``torch._foreach_lerp_`` per step.
+VLM weights too (about 22 M of them against the small policy's 0.9 M trained ones), which never change;
+this averages only what ``trainable_state_dict()`` saves (trained weights and BatchNorm statistics), in
+one fused ``torch._foreach_lerp_`` per step.
 """
 
 from __future__ import annotations
@@ -22,22 +22,19 @@ class WeightAverage:
         self.decay = decay
         self.updates = 0
         self.model = copy.deepcopy(source).eval().requires_grad_(False)
-        self._pairs = self._match(source)
-
-    def _match(self, source: HeronPolicy):
         mine, theirs = self.model.state_dict(keep_vars=True), source.state_dict(keep_vars=True)
-        keys = [k for k in self.model.trainable_state_dict() if mine[k].is_floating_point()]
-        self._copied = [(mine[k], theirs[k]) for k in self.model.trainable_state_dict() if not mine[k].is_floating_point()]
-        return [mine[k].data for k in keys], [theirs[k].data for k in keys]
+        keys = list(self.model.trainable_state_dict())
+        floats = [k for k in keys if mine[k].is_floating_point()]
+        self._averaged, self._current = [mine[k].data for k in floats], [theirs[k].data for k in floats]
+        self._copied = [(mine[k].data, theirs[k].data) for k in keys if not mine[k].is_floating_point()]
 
     @torch.no_grad()
     def update(self) -> None:
         self.updates += 1
         d = min(self.decay, (1 + self.updates) / (10 + self.updates))
-        averaged, current = self._pairs
-        torch._foreach_lerp_(averaged, current, 1.0 - d)
+        torch._foreach_lerp_(self._averaged, self._current, 1.0 - d)
         for a, b in self._copied:  # integer buffers (BatchNorm's batch counts): the latest
-            a.data.copy_(b.data)
+            a.copy_(b)
 
     def state_dict(self) -> dict:
         return {"updates": self.updates}

@@ -43,13 +43,13 @@ def _collate(samples: list[dict]) -> dict:
     return out
 
 
-def lr_lambda(cfg: TrainConfig, train_fraction: Callable[[], float] | None = None) -> Callable[[int], float]:
+def lr_lambda(cfg: TrainConfig, train_fraction: Callable[[], float]) -> Callable[[int], float]:
     """The lr factor: linear warm-up over ``warmup_steps``, then a cosine to ``lr_floor`` over the remaining
     steps, or (``lr_schedule: minutes``) over ``train_fraction()``, the share of ``max_minutes`` trained so far."""
     def f(step: int) -> float:
         if step < cfg.warmup_steps:
             return (step + 1) / cfg.warmup_steps
-        if cfg.lr_schedule == "minutes" and train_fraction is not None:
+        if cfg.lr_schedule == "minutes":
             progress = min(1.0, max(0.0, train_fraction()))
         else:
             progress = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps))
@@ -136,12 +136,16 @@ class Trainer:
         self.train_set = WindowDataset(demos, k, h, episodes=train_idx, in_memory=cfg.in_memory or None)
         self.val_set = WindowDataset(demos, k, h, episodes=val_idx, in_memory=cfg.in_memory or None) if val_idx else None
         check_dataset_matches(demos, self.train_set, self.model)
-        unknown = sorted(set(cfg.task_weights) - set(self.train_set.seg_task))
+        families = set(self.train_set.seg_task)
+        unknown = sorted(set(cfg.task_weights) - families)
         if unknown:
-            raise ConfigError(f"task_weights: {', '.join(unknown)} not in the data (its families: "
-                              f"{', '.join(sorted(set(self.train_set.seg_task)))})")
+            raise ConfigError(f"task_weights: {', '.join(unknown)} not in the data (its families: {', '.join(sorted(families))})")
         if cfg.task_weights and self.world > 1:
             raise ConfigError("task_weights with DDP: weighted sampling runs in one process; drop task_weights or run one process")
+        self.sample_weights = None  # per training window, for the weighted sampler
+        if cfg.task_weights:
+            seg_weights = [cfg.task_weights.get(t, 1.0) for t in self.train_set.seg_task]
+            self.sample_weights = torch.from_numpy(self.train_set.per_sample(np.array(seg_weights, np.float64)))
         # a fine-tune keeps the normalization its weights were trained with
         self.stats = init_stats or compute_stats(self.train_set)
         self.model.set_stats(self.stats)
@@ -167,13 +171,9 @@ class Trainer:
     def _loader(self, dataset, shuffle: bool, seed: int) -> DataLoader:
         sampler = None
         gen = torch.Generator().manual_seed(seed)
-        if shuffle and self.cfg.task_weights:
-            tasks = dataset.sample_tasks()
-            weights = np.array([self.cfg.task_weights.get(t, 1.0) for t in tasks], np.float64)
-            sampler = torch.utils.data.WeightedRandomSampler(torch.from_numpy(weights), len(dataset), generator=gen)
-            return DataLoader(dataset, batch_size=self.cfg.batch_size, sampler=sampler, collate_fn=_collate,
-                              drop_last=len(dataset) >= self.cfg.batch_size)
-        if self.world > 1:
+        if shuffle and self.sample_weights is not None:
+            sampler = torch.utils.data.WeightedRandomSampler(self.sample_weights, len(dataset), generator=gen)
+        elif self.world > 1:
             sampler = torch.utils.data.distributed.DistributedSampler(dataset, self.world, self.rank, shuffle=shuffle, seed=seed)
         return DataLoader(dataset, batch_size=self.cfg.batch_size, shuffle=shuffle and sampler is None, sampler=sampler,
                           collate_fn=_collate, drop_last=shuffle and len(dataset) >= self.cfg.batch_size, generator=gen)

@@ -120,23 +120,19 @@ def test_dataset_shape_mismatch_is_named(tmp_path):
         Trainer(_cfg(data, tmp_path / "run"), progress=False).fit()
 
 
-def test_bad_training_config(tmp_path):
-    with pytest.raises(ConfigError, match="batch_size"):
-        load_train_config("configs/train/tiny.yaml", ["batch_size=0"])
-    with pytest.raises(ConfigError, match="lr"):
-        load_train_config("configs/train/tiny.yaml", ["lr=fast"])
-    with pytest.raises(ConfigError, match="unknown key"):
-        load_train_config("configs/train/tiny.yaml", ["optimiser=sgd"])
-    with pytest.raises(ConfigError, match="precision='fp16': allowed fp32, bf16"):
-        load_train_config("configs/train/tiny.yaml", ["precision=fp16"])
-    with pytest.raises(ConfigError, match="lr_schedule=minutes: the cosine runs over max_minutes"):
-        load_train_config("configs/train/tiny.yaml", ["lr_schedule=minutes"])
-    with pytest.raises(ConfigError, match="lr_schedule='hours': allowed steps, minutes"):
-        load_train_config("configs/train/tiny.yaml", ["lr_schedule=hours"])
-    with pytest.raises(ConfigError, match="ema_decay=1.0: allowed 0 <= d < 1"):
-        load_train_config("configs/train/tiny.yaml", ["ema_decay=1.0"])
-    with pytest.raises(ConfigError, match="lr_floor=-0.1: allowed 0..1"):
-        load_train_config("configs/train/tiny.yaml", ["lr_floor=-0.1"])
+@pytest.mark.parametrize("override, message", [
+    ("batch_size=0", "batch_size"),
+    ("lr=fast", "lr"),
+    ("optimiser=sgd", "unknown key"),
+    ("precision=fp16", "precision='fp16': allowed fp32, bf16"),
+    ("lr_schedule=minutes", "lr_schedule=minutes: the cosine runs over max_minutes"),
+    ("lr_schedule=hours", "lr_schedule='hours': allowed steps, minutes"),
+    ("ema_decay=1.0", "ema_decay=1.0: allowed 0 <= d < 1"),
+    ("lr_floor=-0.1", "lr_floor=-0.1: allowed 0..1"),
+])
+def test_bad_training_config(override, message):
+    with pytest.raises(ConfigError, match=message):
+        load_train_config("configs/train/tiny.yaml", [override])
 
 
 def test_bf16_channels_last_training_learns_and_saves_fp32_weights(tmp_path, synthetic_demos):
