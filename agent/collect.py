@@ -44,9 +44,10 @@ from policies.data.hdf5 import COMPRESSIONS
 NOISE_STREAM = 0x5EED  # the DART noise generator of episode seed s is default_rng([s, NOISE_STREAM])
 # Settings that change the data: a resume must use the same ones.
 DATA_KEYS = ("tasks", "seed", "noise", "image_size", "control_hz", "split", "max_attempts",
-             "chain_fraction", "chain_length", "post_steps", "randomize", "episode_budget")
+             "chain_fraction", "chain_length", "post_steps", "randomize", "episode_budget", "policy", "policy_share")
 # Settings added after the first datasets were written: a dataset without them was collected with these.
-LEGACY_DEFAULTS = {"chain_fraction": 0.0, "chain_length": [2, 5], "post_steps": 0, "randomize": None, "episode_budget": 400}
+LEGACY_DEFAULTS = {"chain_fraction": 0.0, "chain_length": [2, 5], "post_steps": 0, "randomize": None, "episode_budget": 400,
+                   "policy": None, "policy_share": 0.0}
 CHAIN_STREAM = 0xC4A2  # episode i is a chain, and its chain is drawn, from default_rng([seed + i, 0xC4A2])
 MAX_EPISODE_BUDGET = 1000
 SPLITS = ("train", "heldout")
@@ -73,6 +74,10 @@ class CollectConfig:
     post_steps: int = 0  # steps recorded after each success with a hold action, labelled done
     randomize: dict | None = None  # sim.randomization.Randomization fields (scene + recovery arm starts)
     episode_budget: int = 400  # most steps a chained episode may take (its sub-instructions' budgets summed)
+    # DAgger (agent/dagger.py): this trained policy executes a share of the steps, the expert still labels
+    # every one, and episodes are kept whether they succeed or not
+    policy: str | None = None
+    policy_share: float = 0.0  # with policy: share of the steps the policy's action is executed (0, 1]
 
     def __post_init__(self) -> None:
         self.tasks = tuple(self.tasks)
@@ -110,6 +115,15 @@ class CollectConfig:
                     f"steps, more than episode_budget={self.episode_budget}; shorten the chain (max {self.episode_budget // worst}) "
                     f"or raise episode_budget (at most {MAX_EPISODE_BUDGET})"
                 )
+        if self.policy is None and self.policy_share:
+            raise ValueError(f"policy_share={self.policy_share!r} without policy: name the policy that drives (--policy)")
+        if self.policy is not None:
+            from agent.dagger import check_policy
+
+            self.policy_share = float(self.policy_share or 1.0)
+            if not 0 < self.policy_share <= 1:
+                raise ValueError(f"policy_share={self.policy_share!r}: must be in (0, 1] (the share of steps the policy drives)")
+            self.policy = check_policy(str(self.policy))
         if self.randomize is not None:
             from sim.randomization import Randomization
 
@@ -166,11 +180,12 @@ def draw_collect_chain(env, cfg: "CollectConfig", index: int, seed: int) -> list
 
 
 def record_episode(env, task: str, index: int, seed: int, noise: float, split: str, stop=None,
-                   chain: list[dict] | None = None, post_steps: int = 0) -> tuple[Episode | None, bool]:
+                   chain: list[dict] | None = None, post_steps: int = 0, driver=None) -> tuple[Episode | None, bool]:
     """Run the expert once; return (episode, success), or (None, False) when ``stop`` was set.
 
     ``chain``: the sub-instructions carried out in turn without a reset (each starts where the last
-    ended); ``post_steps``: after each success, that many steps with a hold action labelled done.
+    ended); ``post_steps``: after each success, that many steps with a hold action labelled done;
+    ``driver``: an ``agent.dagger.PolicyDriver`` that picks the executed actions (the labels stay the expert's).
     """
     from sim.experts import perturb
 
@@ -180,6 +195,8 @@ def record_episode(env, task: str, index: int, seed: int, noise: float, split: s
     rng = np.random.default_rng([seed, NOISE_STREAM])
     front, wrist, proprio, actions, segments = [], [], [], [], []
     seg = {"start": 0, "task": info["task"], "args": dict(info["args"]), "instruction": info["instruction"]}
+    if driver is not None:
+        driver.begin(seed, info["instruction"])
 
     def record(o, action):
         front.append(np.array(o["rgb_front"]))  # copies: never alias a buffer the env may reuse
@@ -194,6 +211,8 @@ def record_episode(env, task: str, index: int, seed: int, noise: float, split: s
         clean = np.asarray(env.expert_action(), np.float32)
         record(obs, clean)
         executed = perturb(clean, rng, noise) if noise > 0 else clean
+        if driver is not None:
+            executed = driver(obs, executed)
         obs, _, terminated, truncated, info = env.step(executed)
         if not info["subtask_success"]:
             continue
@@ -209,6 +228,8 @@ def record_episode(env, task: str, index: int, seed: int, noise: float, split: s
             break
         info = env.advance()
         obs = {**obs, "instruction": info["instruction"]}
+        if driver is not None:
+            driver.instruct(info["instruction"])
         seg = {"start": len(actions), "task": info["task"], "args": dict(info["args"]), "instruction": info["instruction"]}
     success = bool(info["success"])
     if not success and len(actions) > (segments[-1]["stop"] if segments else 0):
@@ -228,7 +249,8 @@ def record_episode(env, task: str, index: int, seed: int, noise: float, split: s
         args=dict(start["args"]),
         segments=segments if keep_segments else None,
         scene={**({"randomization": start["randomization"]} if start.get("randomization") else {}),
-               **({"chain": chain} if chain else {})} or None,
+               **({"chain": chain} if chain else {}),
+               **({"policy_steps": driver.driven} if driver is not None else {})} or None,
     )
     return episode, success
 
@@ -257,6 +279,11 @@ def _worker(worker: int, cfg: CollectConfig, todo: list[int], cursor, results, s
     try:
         import sim
 
+        driver = None
+        if cfg.policy:
+            from agent.dagger import PolicyDriver
+
+            driver = PolicyDriver(cfg.policy, cfg.policy_share)
         with open_writer(shard_path(cfg.out, worker), compression=cfg.compression) as writer:
             results.put(("ready", worker, writer.repaired))
             while not stop.is_set():
@@ -271,13 +298,13 @@ def _worker(worker: int, cfg: CollectConfig, todo: list[int], cursor, results, s
                     try:
                         chain = draw_collect_chain(env, cfg, index, seed) if is_chain(cfg, index) else None
                         episode, success = record_episode(env, task, index, seed, cfg.noise, cfg.split, stop,
-                                                          chain=chain, post_steps=cfg.post_steps)
+                                                          chain=chain, post_steps=cfg.post_steps, driver=driver)
                     finally:
                         env.close()
                     if episode is None:  # stopped mid-episode: nothing to report
                         return
                     steps += episode.num_steps
-                    if success:
+                    if success or driver is not None:  # a policy's failure is DAgger data too
                         writer.write(episode)
                         if cfg.video_dir and index < cfg.videos:
                             _write_video(cfg, episode)
@@ -430,6 +457,8 @@ def collect(
     post_steps: int = 0,
     randomize: dict | None = None,
     episode_budget: int = 400,
+    policy: str | None = None,
+    policy_share: float = 0.0,
 ) -> dict[str, Any]:
     """Collect ``episodes`` expert episodes into ``out`` (resuming what is there); returns the summary.
 
@@ -455,6 +484,8 @@ def collect(
         post_steps=post_steps,
         randomize=randomize,
         episode_budget=episode_budget,
+        policy=policy,
+        policy_share=policy_share,
     )
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -485,6 +516,9 @@ def collect(
         "per_task": {t: {"saved": tally.saved[t], "failed": tally.failed[t], "stored": per_task[t]} for t in cfg.tasks},
         "interrupted": interrupted,
     }
+    if cfg.policy:  # DAgger: how often the driving policy itself solved its episode
+        summary["policy"] = {"name": cfg.policy, "share": cfg.policy_share,
+                             "episodes_solved": sum(e.success for e in stored), "episodes": len(stored)}
     _finish_meta(out, meta, cfg, summary, per_task)
     summary["paraphrases"] = str(write_paraphrases(out, paraphrase_table(stored)))
     return summary
@@ -537,6 +571,10 @@ def format_summary(summary: dict[str, Any]) -> str:
     width = max(len(t) for t in summary["per_task"])
     for task, c in summary["per_task"].items():
         lines.append(f"  {task:<{width}}  saved {c['saved']:>5}  failed {c['failed']:>4}  stored {c['stored']:>6}")
+    if summary.get("policy"):
+        pol = summary["policy"]
+        lines.append(f"policy {pol['name']} drove {pol['share']:.0%} of the steps and solved {pol['episodes_solved']} of "
+                     f"{pol['episodes']} stored episodes (failed ones are kept: the expert labelled their states)")
     if summary["repaired"]:
         lines.append(f"removed {summary['repaired']} incomplete episode(s) left by an earlier crash")
     return "\n".join(lines)

@@ -62,7 +62,14 @@ def bench_recipe(config: str, minutes: float, eval_every_min: float, eval_episod
     if cfg0.init_from:
         raise ValueError(f"{config}: init_from={cfg0.init_from!r}: a benchmark trains from scratch; use a config without init_from")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    collected = _ensure_data(cfg0.data, collect_episodes)
+    if isinstance(cfg0.data, list):  # aggregated data (e.g. DAgger rounds) is made by its own commands
+        if collect_episodes is not None:
+            raise ValueError(f"{config}: data={cfg0.data}: --collect-episodes collects into one dataset; name one or drop it")
+        for d in cfg0.data:
+            _ensure_data(d, None)
+        collected = 0
+    else:
+        collected = _ensure_data(cfg0.data, collect_episodes)
     cfg = load_train_config(config, [*(overrides or []), f"out={run_dir}", f"max_minutes={minutes}", f"eval_every_min={eval_every_min}",
                                      "eval_every=0", f"eval_episodes={eval_episodes}"])
     summary = Trainer(cfg, eval_callback=make_eval_callback(eval_episodes), progress=False).fit()

@@ -30,6 +30,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--randomize", default=None,
                         help="YAML file of domain-randomisation ranges (sim/randomization.py LIMITS; e.g. configs/collect/randomize.yaml)")
     parser.add_argument("--episode-budget", type=int, default=400, help="most steps of a chained episode (default 400)")
+    parser.add_argument("--policy", default=None,
+                        help="DAgger: this trained policy drives (a share of) the steps and the expert labels every one; "
+                             "failed episodes are kept (e.g. runs/NAME/final; train on [expert data, this data])")
+    parser.add_argument("--policy-share", type=float, default=None,
+                        help="with --policy: share of the steps the policy's action is executed, (0, 1] (default 1)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -70,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
         post_steps=args.post_steps,
         randomize=randomize,
         episode_budget=args.episode_budget,
+        policy=args.policy,
+        policy_share=args.policy_share if args.policy_share is not None else (1.0 if args.policy else 0.0),
     )
     print(json.dumps(summary, indent=2) if args.json else format_summary(summary))
     if summary["interrupted"]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -18,37 +18,54 @@ from policies.data.storage import EpisodeInfo, ShardReader, find_shards, open_re
 class DemoDataset:
     """Episodes sorted by collection index; arrays are read on demand.
 
+    ``path``: a directory of shards, one shard file, or a list of either: their episodes in turn
+    (aggregated data, e.g. expert demonstrations plus policy-visited states from ``heron collect --policy``).
+
     ``ds.episodes[i]`` is metadata only; ``ds[i]`` loads episode i whole; ``ds.read(i, names, start, stop)``
     reads a slice. Unfinished episodes (a crash mid-write) are skipped and listed in ``ds.incomplete``.
     Safe to pickle and to use after ``fork`` (file handles are reopened per process).
     """
 
-    def __init__(self, path: str | os.PathLike):
-        self.root = Path(path)
-        if self.root.is_dir():
-            self.shards = find_shards(self.root)
-            if not self.shards:
-                raise DatasetError(f"{self.root}: no shard files (shard-*.h5) here; collect some with `heron collect --out {self.root}`")
-            self.meta: dict[str, Any] | None = read_meta(self.root)
-        elif self.root.is_file():
-            self.shards = [self.root]
-            self.meta = read_meta(self.root.parent)
-        else:
-            raise DatasetError(f"{self.root}: no such dataset file or directory")
+    def __init__(self, path: str | os.PathLike | Sequence[str | os.PathLike]):
+        paths = [path] if isinstance(path, (str, os.PathLike)) else list(path)
+        if not paths:
+            raise DatasetError("no dataset given: name a directory of shards (or several, as a list)")
+        self.roots = [Path(p) for p in paths]
+        if len(set(self.roots)) != len(self.roots):
+            raise DatasetError(f"{' + '.join(map(str, self.roots))}: a dataset is named twice")
+        # the name in messages: the directory, or "a + b" for several (aggregated, e.g. DAgger rounds)
+        self.root = self.roots[0] if len(self.roots) == 1 else Path(" + ".join(map(str, self.roots)))
+        self.shards, metas = [], []
+        for root in self.roots:
+            if root.is_dir():
+                shards = find_shards(root)
+                if not shards:
+                    raise DatasetError(f"{root}: no shard files (shard-*.h5) here; collect some with `heron collect --out {root}`")
+                metas.append(read_meta(root))
+            elif root.is_file():
+                shards = [root]
+                metas.append(read_meta(root.parent))
+            else:
+                raise DatasetError(f"{root}: no such dataset file or directory")
+            self.shards.extend(shards)
+        self.meta: dict[str, Any] | None = metas[0]
+        self.metas = metas
         self._readers: dict[str, ShardReader] = {}
         self._pid = os.getpid()
         self.incomplete: list[str] = []
-        infos: list[EpisodeInfo] = []
-        for shard in self.shards:
-            reader = self._reader(shard)
-            infos.extend(reader.episodes())
-            self.incomplete.extend(f"{shard}:{k}" for k in reader.incomplete)
-        seen: dict[int, Path] = {}
-        for info in infos:
-            if info.index in seen:
-                raise DatasetError(f"episode {info.index} is stored twice: in {seen[info.index]} and {info.shard}")
-            seen[info.index] = info.shard
-        self.episodes: list[EpisodeInfo] = sorted(infos, key=lambda e: e.index)
+        self.episodes: list[EpisodeInfo] = []
+        for r, root in enumerate(self.roots):
+            infos: list[EpisodeInfo] = []
+            for shard in (s for s in self.shards if s == root or s.parent == root):
+                reader = self._reader(shard)
+                infos.extend(reader.episodes())
+                self.incomplete.extend(f"{shard}:{k}" for k in reader.incomplete)
+            seen: dict[int, Path] = {}
+            for info in infos:  # collection indices are unique within a dataset, not across several
+                if info.index in seen:
+                    raise DatasetError(f"episode {info.index} is stored twice: in {seen[info.index]} and {info.shard}")
+                seen[info.index] = info.shard
+            self.episodes.extend(sorted(infos, key=lambda e: e.index))
 
     # --- reading -------------------------------------------------------------------------------------
     def _reader(self, shard: Path) -> ShardReader:

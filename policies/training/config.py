@@ -34,7 +34,9 @@ class TrainConfig:
     policy: str = "small"  # preset name or YAML path
     policy_overrides: list[str] = field(default_factory=list)
     init_from: str | None = None  # fine-tune: start from this saved policy folder (its config, weights, stats)
-    data: str = "data/demos"
+    # a dataset directory, or a list of them trained on together (e.g. [data/broad, data/dagger]: expert
+    # demonstrations plus the states a policy visited, labelled by the expert: `heron collect --policy`)
+    data: str | list[str] = "data/demos"
     out: str = "runs/small"
     seed: int = 0
     batch_size: int = 64
@@ -72,6 +74,11 @@ class TrainConfig:
     device: str = "cpu"  # "cuda" (bf16 autocast there with precision=bf16) or "auto" (cuda when torch sees a GPU)
 
     def __post_init__(self):
+        if isinstance(self.data, list):
+            if not self.data or not all(isinstance(d, str) and d.strip() for d in self.data):
+                raise ConfigError(f"data={self.data!r}: give a dataset directory or a non-empty list of them")
+            if len(set(self.data)) != len(self.data):
+                raise ConfigError(f"data={self.data!r}: a dataset is named twice")
         for key in ("batch_size", "steps", "log_every", "val_every", "checkpoint_every", "num_threads"):
             if getattr(self, key) < 1:
                 raise ConfigError(f"{key}={getattr(self, key)}: must be >= 1")

@@ -126,7 +126,7 @@ class Trainer:
             self.model = HeronPolicy(self.policy_cfg)
         demos = DemoDataset(cfg.data)
         if len(demos) == 0:
-            raise DatasetError(f"{cfg.data}: the dataset has no episodes")
+            raise DatasetError(f"{demos.root}: the dataset has no episodes")
         n_val = int(round(len(demos) * cfg.val_fraction)) if len(demos) > 1 else 0
         perm = np.random.default_rng(cfg.seed).permutation(len(demos))
         val_idx, train_idx = sorted(perm[:n_val].tolist()), sorted(perm[n_val:].tolist())
@@ -154,10 +154,15 @@ class Trainer:
         aug = cfg.augment
         table = None
         if aug.paraphrases:
-            table = read_paraphrases(cfg.data)
-            if table is None:
-                raise DatasetError(f"augment.paraphrases: {cfg.data} has no {PARAPHRASES_FILE}; "
-                                   f"`heron collect --out {cfg.data} --episodes {len(demos)}` writes it (nothing is recollected)")
+            table = {}
+            for root in demos.roots:
+                part = read_paraphrases(root if root.is_dir() else root.parent)
+                if part is None:
+                    n = sum(1 for e in demos.episodes if e.shard == root or e.shard.parent == root)
+                    raise DatasetError(f"augment.paraphrases: {root} has no {PARAPHRASES_FILE}; "
+                                       f"`heron collect --out {root} --episodes {n}` writes it (nothing is recollected)")
+                for text, others in part.items():
+                    table[text] = list(dict.fromkeys([*table.get(text, []), *others]))
             missing = len(set(instructions) - set(table))
             log.info("paraphrases: %d instructions, %d phrasings in all, %d without any",
                      len(set(instructions)), sum(map(len, table.values())), missing)

@@ -254,3 +254,24 @@ def test_task_weights_oversample_a_family(tmp_path):
         Trainer(_cfg(data, tmp_path / "out", "task_weights={stak: 2.0}"), progress=False)._setup()
     with pytest.raises(ConfigError, match="task_weights.push=0: allowed 0 < w <= 100"):
         _cfg(data, tmp_path / "out", "task_weights={push: 0}")
+
+
+def test_training_on_several_datasets_reads_them_all(tmp_path):
+    """``data: [a, b]``: the DAgger aggregate; collection indices repeat across datasets, not within one."""
+    from policies.data import DemoDataset, write_paraphrases
+
+    a = write_synthetic_demos(tmp_path / "a", episodes=4, tasks=("pick",))
+    b = write_synthetic_demos(tmp_path / "b", episodes=3, tasks=("push",), seed=1)  # indices 0..2 again
+    ds = DemoDataset([a, b])
+    assert len(ds) == 7 and ds.task_counts() == {"pick": 4, "push": 3} and ds.roots == [a, b]
+    write_paraphrases(a, {"pick up the red block": ["lift the red block"]})
+    write_paraphrases(b, {"pick up the red block": ["grab the red block"]})
+    trainer = Trainer(_cfg(f"[{a}, {b}]", tmp_path / "out", "val_fraction=0", "steps=2", "augment.paraphrases=true"),
+                      progress=False)
+    summary = trainer.fit()
+    assert summary["steps"] == 2 and set(trainer.train_set.seg_task) == {"pick", "push"} and len(trainer.train_set) == ds.num_steps
+    assert len(trainer.bank.choices["pick up the red block"]) == 3  # its own text and both datasets' phrasings
+    with pytest.raises(ConfigError, match="a dataset is named twice"):
+        _cfg(f"[{a}, {a}]", tmp_path / "out")
+    with pytest.raises(DatasetError, match=f"{tmp_path / 'nope'}: no such dataset"):
+        Trainer(_cfg(f"[{a}, {tmp_path / 'nope'}]", tmp_path / "out"), progress=False)._setup()
