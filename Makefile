@@ -53,6 +53,11 @@ bench: $(VENV)/.installed
 # Stage 4's data: chained (40%), recovery-start and randomised demonstrations (configs/collect/randomize.yaml).
 BROAD_COLLECT = $(BIN)/heron collect --tasks all --episodes 3000 --out data/broad --workers 2 --seed 0 \
 	--chain-fraction 0.4 --chain-length 2-5 --post-steps 2 --randomize configs/collect/randomize.yaml
+# DAgger round 1 (stage 7's data): stage 6 drives 80% of the steps of 1,000 broad-style episodes, the expert labels
+# every state reached, failures are kept (agent/dagger.py; seeds from 500,000: disjoint from data/broad's and the suites').
+DAGGER1_COLLECT = $(BIN)/heron collect --tasks all --episodes 1000 --out data/dagger --workers 2 --seed 500000 \
+	--chain-fraction 0.4 --chain-length 2-5 --post-steps 2 --randomize configs/collect/randomize.yaml \
+	--policy runs/small_broad_anneal/final --policy-share 0.8
 # How the shipped default (policies/default) is made: data, three training stages, copy. About 3 h on 2 CPU cores.
 # (The second collect also writes data/demos/paraphrases.json, which stage 3 draws instructions from.)
 default-model: $(VENV)/.installed
@@ -74,6 +79,8 @@ broad-model: $(VENV)/.installed
 	$(BIN)/heron train --config configs/train/small_broad.yaml
 	$(BIN)/heron train --config configs/train/small_broad_fix.yaml max_minutes=17 steps=2000
 	$(BIN)/heron train --config configs/train/small_broad_anneal.yaml
+	$(DAGGER1_COLLECT)
+	$(BIN)/heron train --config configs/train/small_broad_dagger.yaml
 
 # The model card's tables (README): evaluation scenes use seeds from 1,000,000 on, disjoint from the data's.
 EVAL := $(BIN)/heron eval --policy default --runtime onnx --workers 2
