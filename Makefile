@@ -58,6 +58,11 @@ BROAD_COLLECT = $(BIN)/heron collect --tasks all --episodes 3000 --out data/broa
 DAGGER1_COLLECT = $(BIN)/heron collect --tasks all --episodes 1000 --out data/dagger --workers 2 --seed 500000 \
 	--chain-fraction 0.4 --chain-length 2-5 --post-steps 2 --randomize configs/collect/randomize.yaml \
 	--policy runs/small_broad_anneal/final --policy-share 0.8
+# DAgger round 2 (stage 8's data): stage 7 drives, in scenes with table colour and field of view widened to the
+# robust suite's severity, three post-success done steps.
+DAGGER2_COLLECT = $(BIN)/heron collect --tasks all --episodes 1000 --out data/dagger2 --workers 2 --seed 600000 \
+	--chain-fraction 0.4 --chain-length 2-5 --post-steps 3 --randomize configs/collect/randomize_wide.yaml \
+	--policy runs/small_broad_dagger/final --policy-share 0.8
 # How the shipped default (policies/default) is made: data, three training stages, copy. About 3 h on 2 CPU cores.
 # (The second collect also writes data/demos/paraphrases.json, which stage 3 draws instructions from.)
 default-model: $(VENV)/.installed
@@ -81,6 +86,8 @@ broad-model: $(VENV)/.installed
 	$(BIN)/heron train --config configs/train/small_broad_anneal.yaml
 	$(DAGGER1_COLLECT)
 	$(BIN)/heron train --config configs/train/small_broad_dagger.yaml
+	$(DAGGER2_COLLECT)
+	$(BIN)/heron train --config configs/train/small_broad_dagger2.yaml
 
 # The model card's tables (README): evaluation scenes use seeds from 1,000,000 on, disjoint from the data's.
 EVAL := $(BIN)/heron eval --policy default --runtime onnx --workers 2
