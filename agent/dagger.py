@@ -31,10 +31,11 @@ def check_policy(name: str) -> str:
 
     if is_plugin(name):
         return name
-    folder = resolve_policy_dir(name)
-    if not (Path(folder) / "config.json").is_file():
-        raise ValueError(f"policy={name!r}: {folder} is not a policy folder (no config.json); "
-                         "give a trained policy (e.g. runs/NAME/final) or 'default'")
+    folder = Path(resolve_policy_dir(name))
+    if not ((folder / "config.json").is_file() or (folder / "policy_step.onnx").is_file()):
+        raise ValueError(f"policy={name!r}: {folder} is not a policy folder (no config.json) nor an ONNX export "
+                         "(no policy_step.onnx); give a trained policy (e.g. runs/NAME/final), an export, 'default' "
+                         "or py:package.module:factory")
     return name
 
 

@@ -89,7 +89,7 @@ def test_a_share_mixes_policy_and_expert_steps_and_is_reproducible(tmp_path, for
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"policy_share": 0.5}, r"policy_share=0\.5 without policy: name the policy"),
-    ({"policy": "runs/no-such-run/final"}, r"policy='runs/no-such-run/final'.*not a policy folder \(no config\.json\)"),
+    ({"policy": "runs/no-such-run/final"}, r"policy='runs/no-such-run/final'.*not a policy folder \(no config\.json\) nor an ONNX export"),
     ({"policy": "FORWARD", "policy_share": 1.5}, r"policy_share=1\.5: must be in \(0, 1\]"),
 ])
 def test_bad_policy_settings_are_named_and_nothing_is_written(tmp_path, forward, kwargs, message):
@@ -105,3 +105,11 @@ def test_resume_with_another_policy_is_refused(tmp_path, forward):
     with pytest.raises(ValueError, match=r"policy_share: stored 1\.0, now 0\.5"):
         collect(episodes=2, out=out, policy=forward, policy_share=0.5, **KW)
     assert len(DemoDataset(out)) == 1  # what was saved is still there
+
+
+def test_a_trained_policy_drives_through_onnx_runtime(tmp_path, tiny_onnx):
+    """The real path: a saved policy's ONNX export runs in the collection worker."""
+    out = tmp_path / "d"
+    summary = collect(episodes=1, out=out, policy=str(tiny_onnx), **{**KW, "image_size": 64})
+    info = DemoDataset(out).episodes[0]
+    assert summary["stored"] == 1 and info.scene["policy_steps"] == info.num_steps > 0
