@@ -35,28 +35,27 @@ class DemoDataset:
             raise DatasetError(f"{' + '.join(map(str, self.roots))}: a dataset is named twice")
         # the name in messages: the directory, or "a + b" for several (aggregated, e.g. DAgger rounds)
         self.root = self.roots[0] if len(self.roots) == 1 else Path(" + ".join(map(str, self.roots)))
-        self.shards, metas = [], []
+        self.shards: list[Path] = []
+        self.meta: dict[str, Any] | None = None
+        self._readers: dict[str, ShardReader] = {}
+        self._pid = os.getpid()
+        self.incomplete: list[str] = []
+        self.episodes: list[EpisodeInfo] = []
         for root in self.roots:
             if root.is_dir():
                 shards = find_shards(root)
                 if not shards:
                     raise DatasetError(f"{root}: no shard files (shard-*.h5) here; collect some with `heron collect --out {root}`")
-                metas.append(read_meta(root))
+                meta = read_meta(root)
             elif root.is_file():
-                shards = [root]
-                metas.append(read_meta(root.parent))
+                shards, meta = [root], read_meta(root.parent)
             else:
                 raise DatasetError(f"{root}: no such dataset file or directory")
+            if root == self.roots[0]:
+                self.meta = meta
             self.shards.extend(shards)
-        self.meta: dict[str, Any] | None = metas[0]
-        self.metas = metas
-        self._readers: dict[str, ShardReader] = {}
-        self._pid = os.getpid()
-        self.incomplete: list[str] = []
-        self.episodes: list[EpisodeInfo] = []
-        for r, root in enumerate(self.roots):
             infos: list[EpisodeInfo] = []
-            for shard in (s for s in self.shards if s == root or s.parent == root):
+            for shard in shards:
                 reader = self._reader(shard)
                 infos.extend(reader.episodes())
                 self.incomplete.extend(f"{shard}:{k}" for k in reader.incomplete)
