@@ -105,6 +105,8 @@ class PolicyConfig:
     image_size: int = 96
     cameras: list[str] = field(default_factory=lambda: list(CAMERAS))
     history: int = 1  # K frames of history
+    cond_queries: int = 0  # FiLM conditioning: 0 = the mean of the instruction's tokens; N = N learned attention queries
+    wrist_scale: int = 1  # average-pool the wrist camera's frames by this factor inside the model (input stays image_size)
     proprio_dim: int = PROPRIO_DIM
     proprio_tokens: int = 1
     action_dim: int = ACTION_DIM
@@ -121,6 +123,14 @@ class PolicyConfig:
             raise ConfigError(f"cameras={self.cameras}: allowed a non-empty subset of {list(CAMERAS)}")
         if not 1 <= self.history <= 16:
             raise ConfigError(f"history={self.history}: allowed 1..16")
+        if not 0 <= self.cond_queries <= 16:
+            raise ConfigError(f"cond_queries={self.cond_queries}: allowed 0 (mean of the tokens) .. 16")
+        if self.wrist_scale != 1:
+            if self.wrist_scale not in (2, 4) or self.image_size % self.wrist_scale:
+                raise ConfigError(f"wrist_scale={self.wrist_scale}: allowed 1, 2 or 4, dividing image_size={self.image_size}")
+            if self.vision.type not in ("resnet", "convnext") or not self.vision.pool or self.fusion.type == "vlm":
+                raise ConfigError(f"wrist_scale={self.wrist_scale} needs a conv tower with vision.pool set (both cameras "
+                                  f"give pool x pool tokens); vision.type={self.vision.type}, vision.pool={self.vision.pool}")
         if self.fusion.type == "vlm":  # the VLM's own tokenizer and embeddings encode the instruction
             self.language = LanguageConfig(type="vlm", path=self.fusion.vlm_path, max_tokens=self.language.max_tokens,
                                            frozen=True)

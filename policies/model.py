@@ -21,9 +21,29 @@ from policies.config import PolicyConfig
 from policies.fusion import FUSIONS
 from policies.heads import HEADS
 from policies.language import LanguageEncoder
+from policies.schema import RGB_WRIST
 from policies.vision import VisionTower
 
 COND_DIM = 128
+
+
+class AttentionPool(nn.Module):
+    """N learned queries read the instruction's tokens: lang (B, L, D), mask (B, L) -> (B, N*D).
+
+    A mean over the tokens mixes the few colour words with every template word; a query can learn
+    to read the named object's colour, another the base's, whatever the phrasing.
+    """
+
+    def __init__(self, dim: int, queries: int):
+        super().__init__()
+        self.key = nn.Linear(dim, dim)
+        self.query = nn.Parameter(torch.randn(queries, dim) * dim**-0.5)
+
+    def forward(self, lang: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        scores = torch.einsum("bld,nd->bnl", self.key(lang), self.query.to(lang.dtype))
+        scores = scores.masked_fill(mask[:, None, :] == 0, -1e4)
+        weights = scores.softmax(-1).to(lang.dtype)
+        return torch.einsum("bnl,bld->bnd", weights, lang).flatten(1)
 
 
 class HeronPolicy(nn.Module):
@@ -42,7 +62,9 @@ class HeronPolicy(nn.Module):
             self.camera_emb = nn.Parameter(torch.randn(len(cfg.cameras), 1, d) * 0.02)
         else:
             self.lang_proj = nn.Linear(self.language.dim, d)
-            self.cond = nn.Sequential(nn.Linear(self.language.dim, COND_DIM), nn.GELU(), nn.Linear(COND_DIM, COND_DIM))
+            self.cond_pool = AttentionPool(self.language.dim, cfg.cond_queries) if cfg.cond_queries else None
+            cond_in = self.language.dim * max(1, cfg.cond_queries)
+            self.cond = nn.Sequential(nn.Linear(cond_in, COND_DIM), nn.GELU(), nn.Linear(COND_DIM, COND_DIM))
             self.vision = VisionTower(cfg.vision, cfg.image_size, COND_DIM)
             self.vis_proj = nn.Linear(self.vision.dim, d)
             self.camera_emb = nn.Parameter(torch.randn(len(cfg.cameras), 1, d) * 0.02)
@@ -75,10 +97,17 @@ class HeronPolicy(nn.Module):
             tok = self.fusion.image_tokens(x.to(torch.float32) / 255.0)  # (B*C*K, T, d)
             lang_tok = lang
         else:
-            mask = lang_mask.to(lang.dtype).unsqueeze(-1)
-            pooled = (lang * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-            cond_rep = self.cond(pooled).repeat_interleave(c * k, dim=0)  # (B*C*K, COND)
-            tok = self.vis_proj(self.vision(x.to(torch.float32) / 127.5 - 1.0, cond_rep)) + self.token_pos
+            if self.cond_pool is None:
+                mask = lang_mask.to(lang.dtype).unsqueeze(-1)
+                pooled = (lang * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+            else:
+                pooled = self.cond_pool(lang, lang_mask)
+            cond = self.cond(pooled)  # (B, COND)
+            if self.cfg.wrist_scale == 1:
+                tok = self.vision(x.to(torch.float32) / 127.5 - 1.0, cond.repeat_interleave(c * k, dim=0))
+            else:
+                tok = self._vision_scaled(x.view(b, c, k, *x.shape[1:]), cond)
+            tok = self.vis_proj(tok) + self.token_pos
             lang_tok = self.lang_proj(lang)
         tok = tok.view(b, c, k, tok.shape[1], tok.shape[2]) + self.camera_emb[None, :, None]
         prop = self.proprio_mlp((proprio - self.proprio_mean) / self.proprio_std)  # (B, K, d*P)
@@ -94,6 +123,18 @@ class HeronPolicy(nn.Module):
         prop = (prop + self.time_emb[-k:][None]).reshape(b, k * self.cfg.proprio_tokens, -1)
         feat = self.fusion(vis, prop, lang_tok, lang_mask)
         return self.head(feat.reshape(b, -1), state)
+
+    def _vision_scaled(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        """x uint8 (B, C, K, 3, H, W) -> tokens (B*C*K, T, D), the wrist camera pooled by ``wrist_scale`` first."""
+        b, c, k = x.shape[:3]
+        cond_k = cond.repeat_interleave(k, dim=0)
+        toks = []
+        for i, cam in enumerate(self.cfg.cameras):
+            xi = x[:, i].reshape(b * k, *x.shape[3:]).to(torch.float32) / 127.5 - 1.0
+            if cam == RGB_WRIST:
+                xi = nn.functional.avg_pool2d(xi, self.cfg.wrist_scale)
+            toks.append(self.vision(xi, cond_k).view(b, 1, k, -1, self.vision.dim))
+        return torch.cat(toks, 1).reshape(b * c * k, -1, self.vision.dim)
 
     def initial_state(self, batch: int = 1) -> torch.Tensor:
         return torch.zeros(batch, self.head.state_size())

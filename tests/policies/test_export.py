@@ -48,3 +48,17 @@ def test_lstm_flamingo_exports_with_state(tmp_path, synthetic_demos):
     ex["images"], ex["proprio"] = ex["images"][:, :, -1:], ex["proprio"][:, -1:]  # one step at run time
     action, done, state = sess.run(list(STEP_OUTPUTS), {n: ex[n].numpy() for n in STEP_INPUTS})
     assert state.shape == (1, model.head.state_size()) and np.isfinite(action).all()
+
+
+def test_wrist_scale_and_cond_queries_export_with_parity(tmp_path, synthetic_demos):
+    """The wrist camera's pooling and the attention-pooled conditioning are inside the graph: the ONNX
+    step takes full-size frames and agrees with PyTorch."""
+    from policies.training.config import load_train_config
+    from policies.training.trainer import Trainer
+
+    cfg = load_train_config("configs/train/tiny.yaml", [f"data={synthetic_demos}", f"out={tmp_path}", "steps=2",
+                                                       "policy_overrides=[wrist_scale=2, vision.pool=2, cond_queries=2]"])
+    Trainer(cfg, progress=False).fit()
+    spec = export_policy(tmp_path / "final", tmp_path / "onnx")
+    assert spec["parity"]["max_abs_diff"] <= 1e-4
+    assert spec["inputs"]["images"]["shape"][-3:] == [64, 64, 3]

@@ -104,3 +104,55 @@ def test_corrupt_and_missing_checkpoints(tmp_path, tiny_policy):
     (broken / "config.json").unlink()
     with pytest.raises(CheckpointError, match="config.json is missing"):
         load_policy_model(broken)
+
+
+def test_wrist_scale_pools_the_wrist_camera_only():
+    """wrist_scale=2: the wrist frame is seen at half resolution (detail inside each 2x2 block is gone),
+    the front frame at full resolution; the input shape and the token count stay the same."""
+    cfg = load_policy_config("tiny", ["wrist_scale=2", "vision.pool=2"])
+    torch.manual_seed(0)
+    model = HeronPolicy(cfg).eval()
+    assert model.vision.num_tokens == HeronPolicy(load_policy_config("tiny", ["vision.pool=2"])).vision.num_tokens
+    inputs = example_inputs(model, batch=2)
+    base = _run(model, inputs)["action"]
+    wrist = cfg.cameras.index("rgb_wrist")
+    front = cfg.cameras.index("rgb_front")
+
+    def swap_within_blocks(images, cam):  # the same 2x2 block means, other pixels
+        out = images.clone()
+        view = out[:, cam]
+        view[..., 0::2, :, :], view[..., 1::2, :, :] = images[:, cam][..., 1::2, :, :], images[:, cam][..., 0::2, :, :]
+        return out
+
+    same = _run(model, dict(inputs, images=swap_within_blocks(inputs["images"], wrist)))["action"]
+    assert torch.allclose(base, same, atol=1e-5)
+    moved = _run(model, dict(inputs, images=swap_within_blocks(inputs["images"], front)))["action"]
+    assert not torch.allclose(base, moved, atol=1e-5)
+
+
+@pytest.mark.parametrize("override,needle", [
+    (["wrist_scale=3", "vision.pool=2"], "wrist_scale=3"),
+    (["wrist_scale=2"], "vision.pool"),
+    (["wrist_scale=2", "vision.type=vit", "vision.pool=2"], "conv tower"),
+])
+def test_bad_wrist_scale_names_the_key(override, needle):
+    with pytest.raises(ConfigError, match=needle):
+        load_policy_config("tiny", override)
+
+
+def test_cond_queries_read_the_instruction_tokens_and_ignore_padding():
+    """cond_queries=N: N attention queries over the instruction's tokens feed FiLM; padded tokens have no weight."""
+    torch.manual_seed(0)
+    model = HeronPolicy(load_policy_config("tiny", ["cond_queries=2"])).eval()
+    assert model.cond[0].in_features == 2 * model.language.dim
+    inputs = example_inputs(model, batch=2)
+    mask = inputs["lang_mask"].clone()
+    mask[:, -3:] = 0
+    lang = inputs["lang"].clone()
+    pooled = model.cond_pool(lang, mask)
+    lang[:, -3:] += 5.0  # padding changes: the pooled conditioning does not
+    assert torch.allclose(pooled, model.cond_pool(lang, mask), atol=1e-6)
+    lang[:, 0] += 5.0  # a real token changes: it does
+    assert not torch.allclose(pooled, model.cond_pool(lang, mask), atol=1e-3)
+    with pytest.raises(ConfigError, match="cond_queries=17"):
+        load_policy_config("tiny", ["cond_queries=17"])
