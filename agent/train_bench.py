@@ -54,6 +54,11 @@ def bench_recipe(config: str, minutes: float, eval_every_min: float, eval_episod
     if minutes <= 0 or eval_every_min <= 0 or eval_episodes < 1:
         raise ValueError(f"--minutes ({minutes}) and --eval-every-min ({eval_every_min}) must be > 0 and "
                          f"--eval-episodes ({eval_episodes}) >= 1")
+    owned = {"out": "--out", "max_minutes": "--minutes", "eval_every_min": "--eval-every-min", "eval_episodes": "--eval-episodes"}
+    for item in overrides or []:
+        key = item.split("=", 1)[0].strip()
+        if key in owned:
+            raise ValueError(f"--set {item}: the benchmark sets {key} itself; use {owned[key]}")
     name = Path(config).stem
     run_dir = Path(out or f"runs/bench-{name}")
     if (run_dir / "checkpoint" / "trainer_state.pt").exists():

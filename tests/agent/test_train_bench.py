@@ -75,3 +75,14 @@ def test_curve_labels_name_the_overrides_that_make_each_recipe():
     base = {"config": "configs/train/default.yaml", "samples_per_s": 184.46, "overrides": []}
     assert curve_label(base) == "default (184 samples/s)"
     assert curve_label(base | {"overrides": ["precision=bf16", "lr=0.001"]}) == "default precision=bf16 lr=0.001 (184 samples/s)"
+
+
+@pytest.mark.parametrize("item,flag", [("out=runs/x", "--out"), ("max_minutes=5", "--minutes"),
+                                       ("eval_episodes=3", "--eval-episodes")])
+def test_settings_the_benchmark_owns_are_refused_in_set(tmp_path, synthetic_demos, item, flag):
+    """`--set out=...` would be silently replaced by the benchmark's own folder: refused, naming the flag."""
+    from agent.train_bench import bench_recipe
+
+    with pytest.raises(ValueError, match=f"--set {item}: the benchmark sets .* itself; use {flag}"):
+        bench_recipe(str(_config(tmp_path, synthetic_demos)), 0.05, 0.02, 1, out=str(tmp_path / "run"), overrides=[item])
+    assert not (tmp_path / "run").exists()
