@@ -149,6 +149,12 @@ def curve_label(result: dict) -> str:
     return f"{Path(result['config']).stem}{' ' + sets if sets else ''} ({result['samples_per_s']:.0f} samples/s)"
 
 
+def plot_saved(paths: list[str], plot: str) -> dict[str, Any]:
+    """Draw saved benchmark JSONs (``--compare``) to ``plot`` without training."""
+    results = [_load(p) for p in paths]
+    return {"plot": str(plot_curves(results, plot)), "recipes": [curve_label(r) for r in results]}
+
+
 def plot_curves(results: list[dict], path: str | Path) -> Path:
     """`seen` success against training minutes, one line per recipe."""
     import matplotlib

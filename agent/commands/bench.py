@@ -44,7 +44,8 @@ def add_arguments(p) -> None:
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="train: a training-config override (e.g. precision=bf16, max_episodes=300); repeatable")
     p.add_argument("--compare", action="append", default=[],
-                   help="train --config: an earlier benchmark's JSON (its last line) to draw beside this one; repeatable")
+                   help="train --config: an earlier benchmark's JSON (its last line) to draw beside this one; repeatable. "
+                        "Without --config: draw only these to --plot")
     add_cli(p)
 
 
@@ -158,6 +159,12 @@ def bench_loop(args) -> dict:
 def bench_train(args) -> dict:
     """Training throughput (samples/s) of the policy's preset; time to 80% `seen` success from a run's history.
     With ``--config``: the recipe benchmark (``agent/train_bench.py``)."""
+    if args.compare and not args.config and not args.throughput:  # redraw saved benchmarks, train nothing
+        from agent.train_bench import plot_saved
+
+        if not args.plot:
+            raise ValueError("--compare without --config redraws saved benchmarks: give --plot PNG")
+        return plot_saved(args.compare, args.plot)
     if args.config and not args.throughput:
         from agent.train_bench import bench_recipe
 

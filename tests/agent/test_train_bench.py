@@ -86,3 +86,18 @@ def test_settings_the_benchmark_owns_are_refused_in_set(tmp_path, synthetic_demo
     with pytest.raises(ValueError, match=f"--set {item}: the benchmark sets .* itself; use {flag}"):
         bench_recipe(str(_config(tmp_path, synthetic_demos)), 0.05, 0.02, 1, out=str(tmp_path / "run"), overrides=[item])
     assert not (tmp_path / "run").exists()
+
+
+def test_compare_without_config_redraws_saved_benchmarks(tmp_path, capsys):
+    runs = []
+    for i, over in enumerate((["precision=bf16"], ["precision=bf16", "lr=0.001"])):
+        path = tmp_path / f"b{i}.json"
+        path.write_text("log line\n" + json.dumps({"config": "configs/train/default.yaml", "overrides": over, "samples_per_s": 180.0,
+                                                   "curve": [{"train_minutes": 5.0, "success": 0.1 * i}]}) + "\n")
+        runs += ["--compare", str(path)]
+    assert main(["bench", "train", *runs, "--plot", str(tmp_path / "p.png")]) == 0
+    res = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert len(res["recipes"]) == 2 and res["recipes"][0] != res["recipes"][1]
+    assert (tmp_path / "p.png").stat().st_size > 1000
+    assert main(["bench", "train", *runs]) == 2
+    assert "give --plot" in capsys.readouterr().err
