@@ -103,8 +103,9 @@ class HeronPolicy(nn.Module):
             else:
                 pooled = self.cond_pool(lang, lang_mask)
             cond = self.cond(pooled)  # (B, COND)
+            x = x.to(torch.float32) / 127.5 - 1.0
             if self.cfg.wrist_scale == 1:
-                tok = self.vision(x.to(torch.float32) / 127.5 - 1.0, cond.repeat_interleave(c * k, dim=0))
+                tok = self.vision(x, cond.repeat_interleave(c * k, dim=0))
             else:
                 tok = self._vision_scaled(x.view(b, c, k, *x.shape[1:]), cond)
             tok = self.vis_proj(tok) + self.token_pos
@@ -125,12 +126,12 @@ class HeronPolicy(nn.Module):
         return self.head(feat.reshape(b, -1), state)
 
     def _vision_scaled(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
-        """x uint8 (B, C, K, 3, H, W) -> tokens (B*C*K, T, D), the wrist camera pooled by ``wrist_scale`` first."""
+        """x in [-1, 1] (B, C, K, 3, H, W) -> tokens (B*C*K, T, D), the wrist camera pooled by ``wrist_scale`` first."""
         b, c, k = x.shape[:3]
         cond_k = cond.repeat_interleave(k, dim=0)
         toks = []
         for i, cam in enumerate(self.cfg.cameras):
-            xi = x[:, i].reshape(b * k, *x.shape[3:]).to(torch.float32) / 127.5 - 1.0
+            xi = x[:, i].reshape(b * k, *x.shape[3:])
             if cam == RGB_WRIST:
                 xi = nn.functional.avg_pool2d(xi, self.cfg.wrist_scale)
             toks.append(self.vision(xi, cond_k).view(b, 1, k, -1, self.vision.dim))
