@@ -54,7 +54,7 @@ bench: $(VENV)/.installed
 BROAD_COLLECT = $(BIN)/heron collect --tasks all --episodes 3000 --out data/broad --workers 2 --seed 0 \
 	--chain-fraction 0.4 --chain-length 2-5 --post-steps 2 --randomize configs/collect/randomize.yaml
 # DAgger round 1 (stage 7's data): stage 6 drives 80% of the steps of 1,000 broad-style episodes, the expert labels
-# every state reached, failures are kept (agent/dagger.py; seeds from 500,000: disjoint from data/broad's and the suites').
+# every state reached, failures are kept (src/heron/collection/dagger.py; seeds from 500,000: disjoint from data/broad's and the suites').
 DAGGER1_COLLECT = $(BIN)/heron collect --tasks all --episodes 1000 --out data/dagger --workers 2 --seed 500000 \
 	--chain-fraction 0.4 --chain-length 2-5 --post-steps 2 --randomize configs/collect/randomize.yaml \
 	--policy runs/small_broad_anneal/final --policy-share 0.8
@@ -63,7 +63,7 @@ DAGGER1_COLLECT = $(BIN)/heron collect --tasks all --episodes 1000 --out data/da
 DAGGER2_COLLECT = $(BIN)/heron collect --tasks all --episodes 1000 --out data/dagger2 --workers 2 --seed 600000 \
 	--chain-fraction 0.4 --chain-length 2-5 --post-steps 3 --randomize configs/collect/randomize_wide.yaml \
 	--policy runs/small_broad_dagger/final --policy-share 0.8
-# How the shipped default (policies/default) is made: plain data and three stages (stage 3 was the default until
+# How the shipped default (src/heron/policies/default) is made: plain data and three stages (stage 3 was the default until
 # stage 8), then the broad data, stages 4-6 and two DAgger rounds (stages 7-8); copy stage 8. About 6.7 h on 2 CPU
 # cores (README "Model card"). (The second collect also writes data/demos/paraphrases.json, which stage 3 draws from.)
 default-model: $(VENV)/.installed
@@ -73,9 +73,9 @@ default-model: $(VENV)/.installed
 	$(BIN)/heron train --config configs/train/small_finetune.yaml
 	$(BIN)/heron train --config configs/train/small_finetune_para.yaml
 	$(MAKE) broad-model
-	rm -rf policies/default && mkdir -p policies/default
+	rm -rf src/heron/policies/default/*.json src/heron/policies/default/*.safetensors
 	cp runs/small_broad_dagger2/final/config.json runs/small_broad_dagger2/final/model.safetensors \
-	   runs/small_broad_dagger2/final/stats.json runs/small_broad_dagger2/final/train_config.json policies/default/
+	   runs/small_broad_dagger2/final/stats.json runs/small_broad_dagger2/final/train_config.json src/heron/policies/default/
 
 # Stages 4-8 (README "Model card"), from stage 3 (runs/small_para/final): stage 4 continues it on chained, recovery
 # and randomised data; stage 5 makes post-success steps done-only targets; stage 6 anneals 30 minutes with EMA and

@@ -5,7 +5,7 @@ file with a ``heron_policy_node`` section (e.g. configs/ros/robot_policy_node.ya
 Every node parameter is also a launch argument that overrides the profile's value, e.g.
 ``control_rate_hz:=20.0 front_image_topic:=/cam/image_raw workspace_low:='[0.3, -0.3, 0.05]'``;
 ``ros2 launch launch/robot_agent.launch.py --show-args`` lists them. Resolution and checks live in
-ros/profiles.py. Needs ``launch``/``launch_ros`` from a ROS 2 install; the node runs from the heron venv.
+heron/ros/profiles.py. Needs ``launch``/``launch_ros`` from a ROS 2 install; the node runs from the heron venv.
 """
 
 import sys
@@ -15,8 +15,8 @@ from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, OpaqueFunction
 from launch_ros.actions import Node
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the heron checkout, for ros.profiles
-from ros import profiles  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # a heron checkout, for heron.ros.profiles (an installed heron works too)
+from heron.ros import profiles  # noqa: E402
 
 EXECUTABLES = ("heron-policy-node",)
 DEFAULT_PROFILE = ""  # a real arm: the user names it

@@ -4,7 +4,7 @@
 ``heron_sim_node`` and a ``heron_policy_node`` section. Every parameter is also a launch argument that
 overrides the profile's value: the policy node's by name (``policy:=random``, ``control_rate_hz:=20.0``),
 the sim node's with a ``sim_`` prefix (``sim_step_mode:=command``, ``sim_seed:=3``); ``--show-args``
-lists them. Resolution and checks live in ros/profiles.py. Needs a ROS 2 install for
+lists them. Resolution and checks live in heron/ros/profiles.py. Needs a ROS 2 install for
 ``launch``/``launch_ros`` (not on PyPI); the nodes run from the heron venv (``pip install -e '.[ros]'``).
 Then send a task and its instruction:
     ros2 topic pub --once /heron/task std_msgs/String '{data: "{\\"task\\": \\"pick\\", \\"seed\\": 0}"}'
@@ -19,8 +19,8 @@ from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, OpaqueFunction, SetEnvironmentVariable
 from launch_ros.actions import Node
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the heron checkout, for ros.profiles
-from ros import profiles  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # a heron checkout, for heron.ros.profiles (an installed heron works too)
+from heron.ros import profiles  # noqa: E402
 
 EXECUTABLES = ("heron-sim-node", "heron-policy-node")
 DEFAULT_PROFILE = "sim"

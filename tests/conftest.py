@@ -17,7 +17,7 @@ INSTRUCTIONS = ["pick up the red block", "push the blue block left", "touch the 
 
 
 def write_synthetic_demos(path, episodes: int = 6, steps: int = 12, size: int = 64, seed: int = 0, tasks=("pick",)):
-    from policies.data import Episode, open_writer, shard_path
+    from heron.data import Episode, open_writer, shard_path
 
     rng = np.random.default_rng(seed)
     with open_writer(shard_path(path, 0)) as w:
@@ -39,8 +39,8 @@ def synthetic_demos(tmp_path_factory):
 @pytest.fixture(scope="session")
 def tiny_policy(tmp_path_factory, synthetic_demos):
     """A tiny policy trained for a few steps on synthetic data: a real saved folder."""
-    from policies.training.config import load_train_config
-    from policies.training.trainer import Trainer
+    from heron.training.config import load_train_config
+    from heron.training.trainer import Trainer
 
     out = tmp_path_factory.mktemp("run")
     cfg = load_train_config("configs/train/tiny.yaml", [f"data={synthetic_demos}", f"out={out}", "steps=8"])
@@ -50,7 +50,7 @@ def tiny_policy(tmp_path_factory, synthetic_demos):
 
 @pytest.fixture(scope="session")
 def tiny_onnx(tmp_path_factory, tiny_policy):
-    from policies.export import export_policy
+    from heron.policies.export import export_policy
 
     out = tmp_path_factory.mktemp("onnx")
     export_policy(tiny_policy, out)

@@ -7,13 +7,15 @@ import sys
 
 import pytest
 
+from heron.configs import CONFIG_DIR
+
 FORBIDDEN = {
     "sim": ["policies", "agent", "ros", "rclpy", "torch"],
     "policies": ["sim", "agent", "ros", "rclpy", "pybullet"],
-    "policies.data": ["sim", "agent", "ros", "rclpy", "pybullet", "torch"],
+    "heron.data": ["sim", "agent", "ros", "rclpy", "pybullet", "torch"],
     "agent": ["rclpy", "pybullet", "torch", "ros"],
-    "agent.runtime.onnx_policy": ["torch", "transformers", "rclpy", "pybullet"],
-    "agent.cli": ["torch", "pybullet", "rclpy", "transformers", "onnxruntime"],
+    "heron.runtime.onnx_policy": ["torch", "transformers", "rclpy", "pybullet"],
+    "heron.cli.main": ["torch", "pybullet", "rclpy", "transformers", "onnxruntime"],
 }
 
 
@@ -26,8 +28,8 @@ def test_import_does_not_pull_in(module):
 
 
 def test_schema_names_agree():
-    import policies.schema as a
-    import sim.spaces as b
+    import heron.envs.tabletop.spaces as b
+    import heron.policies.schema as a
 
     for name in ("RGB_FRONT", "RGB_WRIST", "PROPRIO", "INSTRUCTION", "PROPRIO_DIM", "ACTION_DIM", "MAX_INSTRUCTION_CHARS"):
         assert getattr(a, name) == getattr(b, name), name
@@ -37,18 +39,17 @@ def test_cli_help_is_fast_and_lists_every_command():
     import time
 
     t = time.perf_counter()
-    out = subprocess.run([sys.executable, "-m", "agent.cli", "--help"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-m", "heron.cli.main", "--help"], capture_output=True, text=True, check=True).stdout
     assert time.perf_counter() - t < 5.0  # generous for a loaded CI machine; ~0.3 s when idle
     for cmd in ("collect", "train", "eval", "export", "run", "chat", "bench"):
         assert cmd in out
 
 
 def test_every_yaml_in_configs_parses():
-    from pathlib import Path
 
     import yaml
 
-    files = sorted(Path("configs").rglob("*.yaml"))
+    files = sorted(CONFIG_DIR.rglob("*.yaml"))
     assert files
     for f in files:
         assert isinstance(yaml.safe_load(f.read_text()), dict), f

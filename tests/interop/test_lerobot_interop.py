@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from policies.data import DemoDataset
-from policies.data.lerobot_export import ExportConfig, export_lerobot
-from policies.data.lerobot_import import ImportConfig, import_lerobot
+from heron.data import DemoDataset
+from heron.data.lerobot_export import ExportConfig, export_lerobot
+from heron.data.lerobot_import import ImportConfig, import_lerobot
 
 SIDE = Path(__file__).with_name("lerobot_side.py")
 VIDEO_MEAN_ERR = 6.0  # uint8 levels: h264 crf 18 on 96 px sim frames measures about 3
@@ -33,7 +33,7 @@ def lerobot(*args: str) -> None:
 
 @pytest.fixture(scope="module")
 def sim_demos(tmp_path_factory):
-    from agent.collect import collect
+    from heron.collection.collect import collect
 
     out = tmp_path_factory.mktemp("sim") / "demos"
     collect(tasks="pick,place", episodes=3, out=out, workers=1, seed=5, progress=False)

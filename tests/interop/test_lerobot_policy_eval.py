@@ -1,5 +1,5 @@
 """``heron eval --policy lerobot:PATH``: a LeRobot policy, trained by LeRobot on data heron exported, evaluated
-on heron's suites through the adapter (agent/runtime/lerobot_policy.py).
+on heron's suites through the adapter (heron/runtime/lerobot_policy.py).
 
 LeRobot trains a tiny ACT (``lerobot_side.py train``: LeRobot's own ACTPolicy, processors and dataset
 reader, saved with ``save_pretrained``); the adapter must give exactly the actions LeRobot itself gives
@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agent.evaluate import evaluate
-from agent.runtime import load_policy
-from agent.runtime.lerobot_policy import worker_env
-from policies.data import DemoDataset
-from policies.data.lerobot_export import ExportConfig, export_lerobot
+from heron.data import DemoDataset
+from heron.data.lerobot_export import ExportConfig, export_lerobot
+from heron.evaluation.evaluate import evaluate
+from heron.runtime import load_policy
+from heron.runtime.lerobot_policy import worker_env
 
 SIDE = Path(__file__).with_name("lerobot_side.py")
 STEPS = 8  # observations compared step by step: two ACT chunks of 4
@@ -34,7 +34,7 @@ def lerobot_side(*args: str) -> None:
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    from agent.collect import collect
+    from heron.collection.collect import collect
 
     root = tmp_path_factory.mktemp("lerobot_policy")
     collect(tasks="touch", episodes=2, out=root / "demos", workers=1, seed=5, progress=False)

@@ -8,8 +8,8 @@ import numpy as np
 import onnxruntime as ort
 import torch
 
-from policies.checkpoint import load_policy_model
-from policies.export import STEP_INPUTS, STEP_OUTPUTS, example_inputs, export_policy
+from heron.policies.checkpoint import load_policy_model
+from heron.policies.export import STEP_INPUTS, STEP_OUTPUTS, example_inputs, export_policy
 
 
 def test_export_writes_graphs_spec_and_passes_parity(tiny_onnx):
@@ -33,8 +33,8 @@ def test_dynamic_batch_axis(tiny_policy, tiny_onnx):
 
 
 def test_lstm_flamingo_exports_with_state(tmp_path, synthetic_demos):
-    from policies.training.config import load_train_config
-    from policies.training.trainer import Trainer
+    from heron.training.config import load_train_config
+    from heron.training.trainer import Trainer
 
     cfg = load_train_config("configs/train/tiny.yaml", [f"data={synthetic_demos}", f"out={tmp_path}", "steps=2",
                                                        "policy_overrides=[fusion.type=flamingo, head.type=lstm, history=2]"])
@@ -53,8 +53,8 @@ def test_lstm_flamingo_exports_with_state(tmp_path, synthetic_demos):
 def test_wrist_scale_and_cond_queries_export_with_parity(tmp_path, synthetic_demos):
     """The wrist camera's pooling and the attention-pooled conditioning are inside the graph: the ONNX
     step takes full-size frames and agrees with PyTorch."""
-    from policies.training.config import load_train_config
-    from policies.training.trainer import Trainer
+    from heron.training.config import load_train_config
+    from heron.training.trainer import Trainer
 
     cfg = load_train_config("configs/train/tiny.yaml", [f"data={synthetic_demos}", f"out={tmp_path}", "steps=2",
                                                        "policy_overrides=[wrist_scale=2, vision.pool=2, cond_queries=2]"])

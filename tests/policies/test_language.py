@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-
 import pytest
 
-from policies import language
-from policies.tokenizer import InstructionError, Tokenizer
+from heron.policies import language
+from heron.policies.tokenizer import InstructionError, Tokenizer
 
 
 def test_minilm_hash_is_verified():

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from policies.checkpoint import CheckpointError, load_policy_model, save_policy
-from policies.config import CONFIG_DIR, load_policy_config
-from policies.configtools import ConfigError
-from policies.export import example_inputs
-from policies.model import HeronPolicy
+from heron.configtools import ConfigError
+from heron.policies.checkpoint import CheckpointError, load_policy_model, save_policy
+from heron.policies.config import CONFIG_DIR, load_policy_config
+from heron.policies.export import example_inputs
+from heron.policies.model import HeronPolicy
 
 COMBOS = [(f, h) for f in ("palme", "flamingo") for h in ("mlp", "lstm", "bins")]
 

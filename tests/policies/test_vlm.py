@@ -9,12 +9,12 @@ import json
 import pytest
 import torch
 
-from policies.checkpoint import load_policy_model
-from policies.config import load_policy_config
-from policies.export import STEP_INPUTS, ExportError, example_inputs, export_policy
-from policies.fusion.vlm import ARCHITECTURES, VlmError
-from policies.fusion.vlm_random import make_random_vlm
-from policies.model import HeronPolicy
+from heron.policies.checkpoint import load_policy_model
+from heron.policies.config import load_policy_config
+from heron.policies.export import STEP_INPUTS, ExportError, example_inputs, export_policy
+from heron.policies.fusion.vlm import ARCHITECTURES, VlmError
+from heron.policies.fusion.vlm_random import make_random_vlm
+from heron.policies.model import HeronPolicy
 
 ARCHS = ["smolvlm", "idefics3", "paligemma", "qwen2_vl", "qwen2_5_vl"]
 
@@ -26,8 +26,8 @@ def vlm_dirs(tmp_path_factory):
 
 
 def _train(tmp_path, data, vlm_dir, extra=()):
-    from policies.training.config import load_train_config
-    from policies.training.trainer import Trainer
+    from heron.training.config import load_train_config
+    from heron.training.trainer import Trainer
 
     overrides = ["fusion.type=vlm", f"fusion.vlm_path={vlm_dir}", "fusion.vlm_image_size=32", "fusion.lora_rank=4",
                  "fusion.num_queries=2", *extra]
@@ -46,7 +46,7 @@ def _step(model, ex):
 def test_vlm_trains_saves_reloads_exports_and_runs_closed_loop(tmp_path, synthetic_demos, vlm_dirs, arch):
     from safetensors import safe_open
 
-    from agent.evaluate import evaluate
+    from heron.evaluation.evaluate import evaluate
 
     folder = _train(tmp_path, synthetic_demos, vlm_dirs[arch])
     saved = json.loads((folder / "config.json").read_text())["policy"]["fusion"]
@@ -129,7 +129,7 @@ def test_vlm_bad_input_is_named(tmp_path, vlm_dirs):
 
 
 def test_vlm_checkpoint_refuses_different_weights(tmp_path, synthetic_demos):
-    from policies.checkpoint import save_policy
+    from heron.policies.checkpoint import save_policy
 
     vlm = make_random_vlm(tmp_path / "vlm", "paligemma", seed=0)
     model = HeronPolicy(load_policy_config("tiny", ["fusion.type=vlm", f"fusion.vlm_path={vlm}"]))
@@ -146,7 +146,7 @@ def test_base_preset_towers_from_local_folders(tmp_path, synthetic_demos):
 
     from transformers import BertConfig, BertModel, LlamaConfig, LlamaModel, SiglipVisionConfig, SiglipVisionModel
 
-    from policies.language import minilm_path
+    from heron.policies.language import minilm_path
 
     SiglipVisionModel(SiglipVisionConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
                                          image_size=64, patch_size=16)).save_pretrained(tmp_path / "vision")
@@ -156,8 +156,8 @@ def test_base_preset_towers_from_local_folders(tmp_path, synthetic_demos):
     shutil.copy(minilm_path() / "tokenizer.json", tmp_path / "lang" / "tokenizer.json")
     LlamaModel(LlamaConfig(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
                            num_key_value_heads=4, vocab_size=8)).save_pretrained(tmp_path / "lm")
-    from policies.training.config import load_train_config
-    from policies.training.trainer import Trainer
+    from heron.training.config import load_train_config
+    from heron.training.trainer import Trainer
 
     overrides = ["image_size=64", f"vision.pretrained_path={tmp_path / 'vision'}", "language.type=pretrained",
                  f"language.path={tmp_path / 'lang'}", "fusion.lm=pretrained", f"fusion.lm_path={tmp_path / 'lm'}",

@@ -8,13 +8,13 @@ import json
 
 import numpy as np
 
-from policies.data import DemoDataset
-from policies.data.rosbag import BagImportConfig, import_bag
-from ros.bench import run_bench
+from heron.bench.ros import run_bench
+from heron.data import DemoDataset
+from heron.data.rosbag import BagImportConfig, import_bag
 
 
 def test_record_import_train_evaluate(ros_env, tmp_path):
-    # the worked example's recording command: python -m ros.bench --policy expert --record BAG (heron-record
+    # the worked example's recording command: python -m heron.bench.ros --policy expert --record BAG (heron-record
     # beside both nodes, every episode's topics subscribed before the first task)
     # in a randomised scene variant, whose draw the import keeps so that each episode can be replayed
     result = run_bench("expert", "sensors", "touch,pick", 2, int(ros_env["ROS_DOMAIN_ID"]), step_mode="clock", seed=3,
@@ -31,7 +31,7 @@ def test_record_import_train_evaluate(ros_env, tmp_path):
             final["instruction"], final["task"], final["args"]["object"], final["seed"], final["success"])
         assert abs(info.num_steps - final["steps"]) <= 1, (info.num_steps, final["steps"])  # one step per sim step
         assert 0 <= info.scene["randomization"]["table_blend"] <= 0.8
-    import sim
+    from heron.envs import tabletop as sim
 
     replay = sim.make_env(task="touch")  # the stored draw replays on a plain env: the same table
     replay.reset(seed=3, options={"scene_draw": ds.episodes[0].scene["randomization"]})
@@ -43,10 +43,10 @@ def test_record_import_train_evaluate(ros_env, tmp_path):
         np.testing.assert_allclose(np.linalg.norm(ep.proprio[:, 18:22], axis=1), 1.0, atol=1e-4)  # ee quaternion
     assert ds[0].actions[:, 4].max() == 1.0  # the expert touches with the gripper closed
 
-    from agent.evaluate import evaluate
-    from policies.export import export_policy
-    from policies.training.config import load_train_config
-    from policies.training.trainer import Trainer
+    from heron.evaluation.evaluate import evaluate
+    from heron.policies.export import export_policy
+    from heron.training.config import load_train_config
+    from heron.training.trainer import Trainer
 
     cfg = load_train_config("configs/train/tiny.yaml", [f"data={tmp_path / 'demos'}", f"out={tmp_path / 'run'}", "steps=3",
                                                         "val_fraction=0", "policy_overrides=[image_size=96]"])

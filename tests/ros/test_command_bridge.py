@@ -6,12 +6,12 @@ import json
 import pytest
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile
-from std_msgs.msg import String
-
-from ros.command_bridge import COMMAND, FEEDBACK, SCENE, TASK_STATUS
-from ros.policy_node import PolicyNode
 from ros_helpers import Spinner, wait_for
+from std_msgs.msg import String
 from test_policy_node import Harness
+
+from heron.ros.command_bridge import COMMAND, FEEDBACK, SCENE, TASK_STATUS
+from heron.ros.policy_node import PolicyNode
 
 
 @pytest.fixture

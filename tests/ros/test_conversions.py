@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 from geometry_msgs.msg import PoseStamped
-from sensor_msgs.msg import Image, JointState
+from sensor_msgs.msg import JointState
 
-from ros import conversions as cv
+from heron.ros import conversions as cv
 
 
 def js(names, pos, vel=()):

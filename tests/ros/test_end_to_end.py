@@ -10,7 +10,7 @@ import pytest
 import rclpy
 from rclpy.context import Context
 
-from ros.bench import Operator, local_env, node_processes
+from heron.bench.ros import Operator, local_env, node_processes
 
 POLICY = "default"
 TASK = {"task": "touch", "args": {"object": "red"}, "seed": 3}
@@ -23,7 +23,7 @@ def test_sim_and_policy_nodes_solve_a_task(ros_env, tmp_path, trigger):
     two free-running 10 Hz clocks, so commands land anywhere in the sim's period (and under load
     sometimes a step late); it must run the loop and report latency, success is not asserted."""
     if POLICY == "default":
-        from agent.runtime.factory import DEFAULT_POLICY_DIR, onnx_dir_for
+        from heron.runtime.factory import DEFAULT_POLICY_DIR, onnx_dir_for
 
         onnx_dir_for(DEFAULT_POLICY_DIR)  # export once before the node starts (its configure then takes < 1 s)
     domain = int(ros_env["ROS_DOMAIN_ID"])
@@ -48,7 +48,7 @@ def test_sim_and_policy_nodes_solve_a_task(ros_env, tmp_path, trigger):
             assert s["instruction"] == final["instruction"]
             if trigger == "sensors":
                 assert s["commands_sent"] >= final["steps"]  # every step was commanded
-            # reported; how many steps miss their deadline depends on the machine's load (see ros.bench)
+            # reported; how many steps miss their deadline depends on the machine's load (see heron.bench.ros)
             assert s["image_to_cmd_ms"]["p99"] is not None and 0 <= s["missed_deadlines"] < s["steps"]
             if trigger == "sensors":
                 assert final["success"], f"task failed: {final}"

@@ -12,11 +12,11 @@ from geometry_msgs.msg import TwistStamped
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile
+from ros_helpers import Spinner, wait_for
 from std_msgs.msg import Float64, Float64MultiArray, String
 
-from ros import topics
-from ros.sim_node import SimNode
-from ros_helpers import Spinner, wait_for
+from heron.ros import topics
+from heron.ros.sim_node import SimNode
 
 DELAY_S = 3.0
 
@@ -109,7 +109,7 @@ def test_two_node_processes_with_a_late_instruction(ros_env, tmp_path):
     import rclpy
     from rclpy.context import Context
 
-    from ros.bench import Operator, local_env, node_processes
+    from heron.bench.ros import Operator, local_env, node_processes
 
     domain = int(ros_env["ROS_DOMAIN_ID"])
     env = local_env(domain, ros_env["ROS_LOG_DIR"])

@@ -13,13 +13,13 @@ import rclpy
 from rclpy.context import Context
 from rclpy.qos import QoSProfile
 from rclpy.serialization import serialize_message
+from ros_helpers import Spinner, wait_for
 from sensor_msgs.msg import Image
 from std_msgs.msg import String
-
-from ros import topics
-from ros.bench import Operator, local_env, node_processes, start_node, stop_node
-from ros_helpers import Spinner, wait_for
 from test_policy_node import Harness, start
+
+from heron.bench.ros import Operator, local_env, node_processes, start_node, stop_node
+from heron.ros import topics
 
 STALE_S, RATE_HZ = 0.3, 10.0
 TASK = {"task": "touch", "args": {"object": "red"}, "seed": 3}
@@ -180,7 +180,7 @@ def test_instructions_at_1khz_do_not_slow_commanding(policy_process, ros_context
     assert during / 3.0 >= 0.5 * baseline / 2.0
     assert h.moving() and h.statuses[-1]["holding"] is None  # the same instruction again changes nothing
     taken = h.statuses[-1]["instructions_in"] - in0
-    print(f"the node took {taken} of {sent[0]}: the newest at each control step (ros/latest_reader.py)")
+    print(f"the node took {taken} of {sent[0]}: the newest at each control step (heron/ros/latest_reader.py)")
     assert 0 < taken <= sent[0] and taken < 0.2 * sent[0]  # about one per 50 ms step, not one per message
     # no backlog: a different instruction after the flood is taken at once
     t1 = time.monotonic()

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from sensor_msgs.msg import CompressedImage, Image
 
-from ros.conversions import BadInput, array_to_image_fields
-from ros.image_input import ImageFit, decode_compressed, decode_raw, fit_image, parse_cdr, to_policy_image
+from heron.ros.conversions import BadInput, array_to_image_fields
+from heron.ros.image_input import ImageFit, decode_compressed, decode_raw, fit_image, parse_cdr, to_policy_image
 
 
 def rgb(h=6, w=4):

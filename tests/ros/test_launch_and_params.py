@@ -3,21 +3,22 @@
 import ast
 import shutil
 import sys
-import tomllib
 from dataclasses import fields
 from pathlib import Path
 
 import pytest
 import rclpy
+import tomllib
 import yaml
 from rclpy.context import Context
 
 from conftest import next_domain_id
-from ros.params import PolicyNodeConfig, SimNodeConfig
+from heron.configs import CONFIG_DIR
+from heron.ros.params import PolicyNodeConfig, SimNodeConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 LAUNCH_FILES = sorted((ROOT / "launch").glob("*.launch.py"))
-PARAM_FILES = sorted((ROOT / "configs" / "ros").glob("*.yaml"))
+PARAM_FILES = sorted((CONFIG_DIR / "ros").glob("*.yaml"))
 NODE_CONFIGS = {"heron_policy_node": PolicyNodeConfig, "heron_sim_node": SimNodeConfig}
 
 
@@ -37,8 +38,8 @@ def test_there_are_launch_files_and_param_files():
 
 @pytest.mark.parametrize("path", LAUNCH_FILES, ids=lambda p: p.name)
 def test_launch_file_names_existing_things(path):
-    """Each launch file starts its EXECUTABLES through ros.profiles (tested in test_launch_profiles.py)."""
-    from ros import profiles
+    """Each launch file starts its EXECUTABLES through heron.ros.profiles (tested in test_launch_profiles.py)."""
+    from heron.ros import profiles
 
     c = constants(path)
     text = path.read_text()
@@ -46,7 +47,7 @@ def test_launch_file_names_existing_things(path):
     for exe in c["EXECUTABLES"]:
         assert exe in scripts, f"{path.name}: {exe} is not a console script in pyproject.toml"
         assert shutil.which(exe, path=str(Path(sys.executable).parent)), f"{exe} not installed in the venv"
-        assert exe in profiles.LAUNCH_NODES, f"{path.name}: ros/profiles.py has no LaunchNode for {exe}"
+        assert exe in profiles.LAUNCH_NODES, f"{path.name}: heron/ros/profiles.py has no LaunchNode for {exe}"
     assert c["DEFAULT_PROFILE"] in ("", *profiles.available())
     assert "profiles.launch_arguments(EXECUTABLES, DEFAULT_PROFILE)" in text
     assert "profiles.launch_nodes(context.launch_configurations, EXECUTABLES)" in text
@@ -67,7 +68,7 @@ def test_param_yaml_parses_and_matches_the_node(path):
 
 @pytest.mark.parametrize("path", [p for p in PARAM_FILES if "policy" in p.name], ids=lambda p: p.name)
 def test_policy_node_reads_its_params_file(path):
-    from ros.policy_node import PolicyNode
+    from heron.ros.policy_node import PolicyNode
 
     ctx = Context()
     rclpy.init(context=ctx, domain_id=next_domain_id(), args=["--ros-args", "--params-file", str(path)])

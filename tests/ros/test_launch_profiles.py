@@ -2,7 +2,7 @@
 
 ``launch``/``launch_ros`` are not on PyPI, so the launch files are not loaded here: they are thin
 (declare ``profiles.launch_arguments``, then one Node per ``profiles.launch_nodes`` entry, checked in
-test_launch_and_params.py), and these tests call ``ros.profiles`` with what launch would hand it (every
+test_launch_and_params.py), and these tests call ``heron.ros.profiles`` with what launch would hand it (every
 declared argument in ``context.launch_configurations``, '' unless given), then start the real nodes on
 the parameter files it writes."""
 
@@ -18,11 +18,12 @@ from rclpy.context import Context
 from rclpy.parameter import Parameter
 
 from conftest import next_domain_id
-from ros import profiles
-from ros.params import PolicyNodeConfig
+from heron.configs import CONFIG_DIR
+from heron.ros import profiles
+from heron.ros.params import PolicyNodeConfig
 
 ROOT = Path(__file__).resolve().parents[2]
-ROBOTS = ROOT / "configs" / "ros" / "robots"
+ROBOTS = CONFIG_DIR / "ros" / "robots"
 LAUNCH = {p.name.split(".")[0]: p for p in (ROOT / "launch").glob("*.launch.py")}
 
 
@@ -119,7 +120,7 @@ def test_a_profile_without_the_sim_section_is_refused_by_sim_agent(tmp_path):
 
 
 def test_a_yaml_path_is_a_profile(tmp_path):
-    generic = ROOT / "configs" / "ros" / "robot_policy_node.yaml"
+    generic = CONFIG_DIR / "ros" / "robot_policy_node.yaml"
     (_, params), = launch("robot_agent", tmp_path / "out", profile=str(generic)).values()
     assert params.pop("profile") == str(generic)
     assert params == yaml.safe_load(generic.read_text())["heron_policy_node"]["ros__parameters"]
@@ -152,7 +153,7 @@ def test_a_profile_with_an_unknown_parameter_is_refused(tmp_path):
 
 
 def test_the_launch_file_s_params_file_starts_the_policy_node_with_those_values(tmp_path):
-    from ros.policy_node import PolicyNode
+    from heron.ros.policy_node import PolicyNode
 
     (_, want), = launch("robot_agent", tmp_path, profile="fr3_servo", control_rate_hz="20.0").values()
     ctx = Context()
@@ -170,7 +171,7 @@ def test_the_launch_file_s_params_file_starts_the_policy_node_with_those_values(
 
 
 def test_policy_node_profile_parameter_gives_defaults_that_other_parameters_override():
-    from ros.policy_node import PolicyNode
+    from heron.ros.policy_node import PolicyNode
 
     ctx = Context()
     rclpy.init(context=ctx, domain_id=next_domain_id(),
@@ -190,7 +191,7 @@ def test_policy_node_profile_parameter_gives_defaults_that_other_parameters_over
 
 
 def test_policy_node_with_an_unknown_profile_says_which_exist():
-    from ros.policy_node import PolicyNode
+    from heron.ros.policy_node import PolicyNode
 
     ctx = Context()
     rclpy.init(context=ctx, domain_id=next_domain_id(), args=["--ros-args", "-p", "profile:=franka"])
@@ -202,7 +203,7 @@ def test_policy_node_with_an_unknown_profile_says_which_exist():
 
 
 def test_sim_node_profile_parameter(tmp_path):
-    from ros.sim_node import SimNode
+    from heron.ros.sim_node import SimNode
 
     mine = tmp_path / "my_sim.yaml"  # sim.yaml's sim values are the node's defaults: these are not
     mine.write_text("heron_sim_node:\n  ros__parameters:\n    control_hz: 20\n    seed: 7\n    cmd_timeout_s: 1\n    step_mode: clock\n")

@@ -4,8 +4,8 @@ import numpy as np
 import pybullet as p
 import pytest
 
-from ros.panda_kinematics import PandaKinematics, fk, solve, yaw_of
-from sim.assets import lowpoly_panda_urdf
+from heron.envs.tabletop.assets import lowpoly_panda_urdf
+from heron.ros.panda_kinematics import PandaKinematics, fk, solve, yaw_of
 
 EE_LINK = 11
 

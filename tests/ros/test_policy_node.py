@@ -13,15 +13,15 @@ from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallb
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, qos_profile_sensor_data
+from ros_helpers import Spinner, wait_for
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Float64, Float64MultiArray, String
 from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
-from ros import conversions as cv
-from ros import topics
-from ros.policy_node import PolicyNode
-from ros_helpers import Spinner, wait_for
+from heron.ros import conversions as cv
+from heron.ros import topics
+from heron.ros.policy_node import PolicyNode
 
 # The "expert" policy follows /heron/expert_action: a constant one here makes the node's output known.
 EXPERT = [0.4, 0.0, 0.0, 0.0, 1.0]
@@ -158,7 +158,7 @@ def test_sensors_stopping_hold_within_one_period(ros_context, ros_env, tmp_path,
     # The node in its own process, as on a robot: in one process with the harness, the two executors
     # share the GIL, and the node's timer stalled for 0.3-0.5 s in about 1 run in 15 (measured with a
     # stack sampler: the whole process froze, outside the node's own code).
-    from ros.bench import local_env, node_processes
+    from heron.bench.ros import local_env, node_processes
 
     env = local_env(ros_context.heron_domain_id, ros_env["ROS_LOG_DIR"])
     params = {"policy": "expert", "stale_timeout_s": 0.3, "control_rate_hz": 20.0, "control_trigger": trigger}
@@ -245,7 +245,7 @@ def test_array_command_type(rig):
 
 @pytest.mark.parametrize("rig", [{"command_type": "joint_trajectory"}], indirect=True)
 def test_joint_trajectory_command_type(rig):
-    from ros.panda_kinematics import fk
+    from heron.ros.panda_kinematics import fk
 
     node, h = rig
     got = []

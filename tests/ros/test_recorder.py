@@ -8,11 +8,11 @@ import pytest
 import rclpy
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from ros_helpers import Spinner, wait_for
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import String
 
-from ros.recorder import Recorder
-from ros_helpers import Spinner, wait_for
+from heron.ros.recorder import Recorder
 
 
 def test_records_wire_bytes_with_publisher_qos(ros_context, tmp_path):

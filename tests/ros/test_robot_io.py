@@ -12,17 +12,15 @@ from geometry_msgs.msg import TwistStamped
 from rclpy.clock import Clock, ClockType
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, qos_profile_sensor_data
+from ros_helpers import Spinner, wait_for
 from rosgraph_msgs.msg import Clock as ClockMsg
 from sensor_msgs.msg import CompressedImage, Image
 from std_msgs.msg import Float64MultiArray, String
+from test_policy_node import EXPECTED_VX, Harness
 from trajectory_msgs.msg import JointTrajectory
 
-from ros import conversions as cv
-from ros import topics
-from ros.params import PANDA_ARM, PolicyNodeConfig
-from ros.policy_node import PolicyNode
-from ros_helpers import Spinner, wait_for
-from test_policy_node import EXPECTED_VX, Harness
+from heron.ros.params import PANDA_ARM, PolicyNodeConfig
+from heron.ros.policy_node import PolicyNode
 
 SERVO_TOPIC = "/servo_node/delta_twist_cmds"
 SYSTEM = Clock(clock_type=ClockType.SYSTEM_TIME)

@@ -10,13 +10,14 @@ import yaml
 from geometry_msgs.msg import PoseStamped
 from rclpy.context import Context
 from rclpy.qos import QoSProfile, ReliabilityPolicy
-
-from conftest import next_domain_id
-from ros.params import PolicyNodeConfig, SimNodeConfig
 from ros_helpers import Spinner, wait_for
 
+from conftest import next_domain_id
+from heron.configs import CONFIG_DIR
+from heron.ros.params import PolicyNodeConfig, SimNodeConfig
+
 ROOT = Path(__file__).resolve().parents[2]
-PROFILES = sorted((ROOT / "configs" / "ros" / "robots").glob("*.yaml"))
+PROFILES = sorted((CONFIG_DIR / "ros" / "robots").glob("*.yaml"))
 
 
 def test_the_three_profiles_exist():
@@ -39,7 +40,7 @@ def profile_context(request):
 
 @pytest.mark.parametrize("profile_context", [(p, []) for p in PROFILES], ids=[p.stem for p in PROFILES], indirect=True)
 def test_profile_loads_into_the_policy_node(profile_context):
-    from ros.policy_node import PolicyNode
+    from heron.ros.policy_node import PolicyNode
 
     ctx, path = profile_context
     node = PolicyNode(context=ctx)  # declares, reads and validates every parameter (ValueError otherwise)
@@ -55,7 +56,7 @@ def test_profile_loads_into_the_policy_node(profile_context):
 
 @pytest.mark.parametrize("path", [p for p in PROFILES if "heron_sim_node" in yaml.safe_load(p.read_text())], ids=lambda p: p.stem)
 def test_profile_loads_into_the_sim_node(path):
-    from ros.sim_node import SimNode
+    from heron.ros.sim_node import SimNode
 
     ctx = Context()
     rclpy.init(context=ctx, domain_id=next_domain_id(), args=["--ros-args", "--params-file", str(path)])
@@ -71,12 +72,12 @@ def test_profile_loads_into_the_sim_node(path):
         rclpy.shutdown(context=ctx)
 
 
-FR3 = ROOT / "configs" / "ros" / "robots" / "fr3_servo.yaml"
+FR3 = CONFIG_DIR / "ros" / "robots" / "fr3_servo.yaml"
 
 
 @pytest.mark.parametrize("profile_context", [(FR3, ["-p", "policy:=expert"])], ids=["fr3_servo"], indirect=True)
 def test_fr3_best_effort_pose_is_heard(profile_context):
-    from ros.policy_node import PolicyNode
+    from heron.ros.policy_node import PolicyNode
 
     ctx, _ = profile_context
     node = PolicyNode(context=ctx)

@@ -4,7 +4,7 @@ sensors are n times faster, the watchdog only after a stall (pure timing, no ROS
 import numpy as np
 import pytest
 
-from ros.sensor_clock import SensorSetClock
+from heron.ros.sensor_clock import SensorSetClock
 
 
 def steps_for(arrivals, rate_hz):

@@ -1,14 +1,14 @@
-"""heron's service event definitions (policies/data/bag_reader.py) read the bytes rclpy's introspection publishes."""
+"""heron's service event definitions (heron/data/bag_reader.py) read the bytes rclpy's introspection publishes."""
 
 from __future__ import annotations
 
+from builtin_interfaces.msg import Time
 from rclpy.serialization import serialize_message
 from rosbags.rosbag2 import StoragePlugin, Writer
-
-from builtin_interfaces.msg import Time
-from policies.data.bag_reader import REQUEST_RECEIVED, RESPONSE_SENT, open_bag
 from service_msgs.msg import ServiceEventInfo
 from std_srvs.srv import SetBool, Trigger
+
+from heron.data.bag_reader import REQUEST_RECEIVED, RESPONSE_SENT, open_bag
 
 SRV_TEXT = "=" * 80 + "\nSRV: {}\n---\nbool success\nstring message\n"  # the schema rosbag2 writes for a service
 

@@ -9,14 +9,14 @@ import rclpy
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, qos_profile_sensor_data, qos_profile_services_default
 from rclpy.service_introspection import ServiceIntrospectionState
+from ros_helpers import Spinner, wait_for
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Float64MultiArray, String
 from std_srvs.srv import Trigger
 
-from policies.data import DemoDataset
-from policies.data.rosbag import BagImportConfig, import_bag
-from ros.recorder import Recorder
-from ros_helpers import Spinner, wait_for
+from heron.data import DemoDataset
+from heron.data.rosbag import BagImportConfig, import_bag
+from heron.ros.recorder import Recorder
 
 START, STOP = "/heron/episode/start", "/heron/episode/stop"
 EVENTS = [f"{START}/_service_event", f"{STOP}/_service_event"]

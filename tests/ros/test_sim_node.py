@@ -9,12 +9,12 @@ from geometry_msgs.msg import PoseStamped
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, qos_profile_sensor_data
+from ros_helpers import Spinner, wait_for
 from sensor_msgs.msg import Image
 from std_msgs.msg import Float64MultiArray, String
 
-from ros import topics
-from ros.sim_node import SimNode
-from ros_helpers import Spinner, wait_for
+from heron.ros import topics
+from heron.ros.sim_node import SimNode
 
 
 class Client(Node):

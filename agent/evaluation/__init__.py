@@ -1,2 +1,0 @@
-"""The pieces behind ``agent.evaluate.evaluate``: suites (what to run) -> runner (worker processes,
-backend) -> stats (Wilson intervals, chain metrics) -> report (JSON, markdown, PNG)."""

@@ -1,0 +1,68 @@
+"""``heron eval``: closed-loop success of a policy on a suite, with Wilson 95% intervals."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from heron.evaluation.evaluate import EVAL_SEED
+from heron.viz.video import DEFAULT_VIDEO_SIZE, video_size_arg
+
+HELP = "evaluate a policy in the simulator: success per task family with 95% intervals"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--policy", required=True,
+                   help="a policy folder, a policy name (e.g. default), 'oracle' (scripted expert), 'random', py:package.module:factory (your own Policy), or lerobot:PATH (a LeRobot "
+                        "policy folder, run in LeRobot's own venv: $HERON_LEROBOT_PYTHON or .venv-lerobot)")
+    p.add_argument("--suite", default="seen",
+                   help="seen (training templates), heldout (held-out templates), chains (5 in a row), chains-done (moves on "
+                        "when the policy's done fires; reports done too early/late), robust (seen under one perturbation "
+                        "axis at a time; --episodes per axis), a suite .yaml, "
+                        "or commands (plain-language commands through the interpreter; --episodes = end-to-end sample)")
+    p.add_argument("--instructions-file", metavar="F.jsonl",
+                   help='JSON lines {"task", "args", "instruction", "seed"}: one episode each (replaces --episodes)')
+    p.add_argument("--episodes", type=int, default=20, help="number of episodes (families take turns)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes, each with its own simulator and policy")
+    p.add_argument("--seed", type=int, default=EVAL_SEED,
+                   help=f"episode i uses seed SEED + i (default {EVAL_SEED}: scenes disjoint from `heron collect`'s default seeds)")
+    p.add_argument("--tasks", type=lambda s: [t.strip() for t in s.split(",") if t.strip()],
+                   help="comma-separated task families to keep, e.g. pick,place")
+    p.add_argument("--shuffle-instructions", action="store_true",
+                   help="language ablation: give each episode an instruction of another task/object")
+    p.add_argument("--runtime", choices=("torch", "onnx"), default="onnx", help="policy runtime (default onnx)")
+    p.add_argument("--video-dir", help="write mp4 videos of the first --videos episodes of each family here")
+    p.add_argument("--videos", type=int, default=1, help="videos per family (with --video-dir)")
+    p.add_argument("--video-size", type=video_size_arg, default=DEFAULT_VIDEO_SIZE, metavar="WxH",
+                   help="presentation camera size of the videos, e.g. 480x360 (the default); the policy's "
+                        "own views are shown in a strip below it")
+    p.add_argument("--json", dest="json_path", metavar="OUT.json",
+                   help="write all episode records, aggregates and the config; a .md table and .png chart beside it")
+    p.add_argument("--image-size", type=int, default=None, help="camera image size (default: the simulator's)")
+    p.add_argument("--threads", type=int, default=None, help="intra-op threads per worker (default 1 with workers > 1)")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.suite == "commands" or str(args.suite).endswith("commands.jsonl"):  # plain-language commands
+        from heron.evaluation.commands import run_cli
+
+        return run_cli(args)
+    from heron.evaluation.evaluate import evaluate
+    from heron.evaluation.report import markdown_table
+
+    result = evaluate(
+        args.policy, args.suite, args.episodes, args.workers,
+        seed=args.seed, tasks=args.tasks, instructions_file=args.instructions_file,
+        shuffle_instructions=args.shuffle_instructions, runtime=args.runtime,
+        video_dir=args.video_dir, videos=args.videos, video_size=args.video_size, json_path=args.json_path,
+        image_size=args.image_size, threads=args.threads, progress=sys.stderr.isatty(),
+    )
+    print(markdown_table(result))
+    outputs = result.get("outputs")
+    if outputs:
+        print("wrote " + ", ".join(outputs.values()))
+    videos = [r["video"] for r in result["episodes"] if r.get("video")]
+    if videos:
+        print(f"wrote {len(videos)} video(s) to {args.video_dir}")
+    print(f"{result['config']['episodes']} episodes in {result['wall_s']:.1f} s")
+    return 0

@@ -1,0 +1,2 @@
+"""The pieces behind ``heron.evaluation.evaluate.evaluate``: suites (what to run) -> runner (worker processes,
+backend) -> stats (Wilson intervals, chain metrics) -> report (JSON, markdown, PNG)."""
