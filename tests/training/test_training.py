@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from tests.conftest import write_synthetic_demos
@@ -114,10 +115,15 @@ def test_fine_tune_starts_from_the_saved_policy(tmp_path, synthetic_demos):
         _cfg(synthetic_demos, tmp_path / "ft2", f"init_from={saved}", "policy_overrides=[head.chunk=4]")
 
 
-def test_dataset_shape_mismatch_is_named(tmp_path):
-    data = write_synthetic_demos(tmp_path / "d96", episodes=2, size=96)
-    with pytest.raises(DatasetError, match="image_size=64"):
-        Trainer(_cfg(data, tmp_path / "run"), progress=False).fit()
+def test_the_model_adopts_the_datas_features_unless_pinned(tmp_path):
+    data = write_synthetic_demos(tmp_path / "d96", episodes=2, size=96)  # the tiny preset says 64
+    summary = Trainer(_cfg(data, tmp_path / "run", "steps=2", "val_fraction=0"), progress=False).fit()
+    assert summary["steps"] == 2
+    saved = json.loads((tmp_path / "run" / "final" / "config.json").read_text())["policy"]
+    assert saved["image_size"] == 96 and saved["cameras"] == ["rgb_front", "rgb_wrist"]
+    assert (saved["proprio_dim"], saved["action_dim"]) == (22, 5)
+    with pytest.raises(ConfigError, match=r"image_size=64 is pinned, but the data has image_size=96"):
+        Trainer(_cfg(data, tmp_path / "run2", "policy_overrides=[image_size=64]"), progress=False).fit()
 
 
 @pytest.mark.parametrize("override, message", [

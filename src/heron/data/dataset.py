@@ -9,7 +9,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from heron.data.episode import ARRAYS, Episode
+from heron.data.episode import ARRAYS, Episode, is_image
 from heron.data.errors import DatasetError
 from heron.data.meta import read_meta
 from heron.data.storage import EpisodeInfo, ShardReader, find_shards, open_reader
@@ -75,9 +75,11 @@ class DemoDataset:
             self._readers[key] = open_reader(shard)
         return self._readers[key]
 
-    def read(self, i: int, names: tuple[str, ...] = tuple(ARRAYS), start: int = 0, stop: int | None = None) -> dict[str, np.ndarray]:
-        """Arrays ``names`` of episode i, steps [start, stop)."""
+    def read(self, i: int, names: tuple[str, ...] | None = None, start: int = 0, stop: int | None = None) -> dict[str, np.ndarray]:
+        """Arrays ``names`` of episode i (default: all of them, its cameras included), steps [start, stop)."""
         info = self.episodes[i]
+        if names is None:
+            names = (*info.image_shapes, *(n for n in ARRAYS if not is_image(n)))
         return self._reader(info.shard).read(info.key, tuple(names), start, stop)
 
     def __len__(self) -> int:
@@ -87,7 +89,9 @@ class DemoDataset:
         info = self.episodes[i]
         arrays = self.read(i)
         return Episode(
-            **arrays,
+            images={k: v for k, v in arrays.items() if is_image(k)},
+            proprio=arrays["proprio"],
+            actions=arrays["actions"],
             instruction=info.instruction,
             task=info.task,
             index=info.index,

@@ -1,8 +1,9 @@
 """One demonstration episode in memory, and the layout every storage format must hold.
 
 Arrays (T = number of steps; the label at step t is the clean expert action for observation t):
-    rgb_front uint8 (T, H, W, 3), rgb_wrist uint8 (T, h, w, 3), proprio float32 (T, 22),
-    actions float32 (T, 5).
+    one ``rgb_<camera>`` uint8 (T, H, W, 3) per camera (the tabletop's: rgb_front and rgb_wrist),
+    proprio float32 (T, state size), actions float32 (T, action size). The environment declares which
+    cameras and sizes (``heron.envs.features``); the tabletop's 22 / 5 are the default widths.
 Attributes: index (position in the collection, the resume key), seed, task, args, instruction,
 success, split.
 """
@@ -27,7 +28,21 @@ ARRAYS: dict[str, tuple[np.dtype, tuple[int | None, ...]]] = {
     schema.PROPRIO: (np.dtype(np.float32), (schema.PROPRIO_DIM,)),
     "actions": (np.dtype(np.float32), (schema.ACTION_DIM,)),
 }
-IMAGE_KEYS = schema.CAMERAS
+IMAGE_KEYS = schema.CAMERAS  # the tabletop's cameras (the default layout)
+IMAGE = (np.dtype(np.uint8), (None, None, 3))
+IMAGE_PREFIX = "rgb_"
+
+
+def is_image(name: str) -> bool:
+    """Camera arrays are named ``rgb_<camera>``."""
+    return name.startswith(IMAGE_PREFIX)
+
+
+def layout(names) -> dict[str, tuple[np.dtype, tuple[int | None, ...]]]:
+    """The expected arrays of an episode with these array names: its own cameras (the tabletop's two when it
+    has none), proprio and actions."""
+    cams = [n for n in names if is_image(n)] or list(IMAGE_KEYS)
+    return {**{c: IMAGE for c in cams}, schema.PROPRIO: ARRAYS[schema.PROPRIO], "actions": ARRAYS["actions"]}
 ATTRS = ("index", "seed", "task", "args", "instruction", "success", "split", "num_steps")
 
 
@@ -38,11 +53,11 @@ def check_layout(shapes: dict[str, tuple[tuple[int, ...], np.dtype]], where: str
     overrides the widths of proprio / actions for data from another robot (default: the simulator's).
     """
     steps, first = None, None
-    for name, (dtype, trailing) in ARRAYS.items():
+    for name, (dtype, trailing) in layout(shapes).items():
         if dims and name in dims:
             trailing = (int(dims[name]),)
         if name not in shapes:
-            raise DatasetError(f"{where}: missing array {name!r} (expected {sorted(ARRAYS)})")
+            raise DatasetError(f"{where}: missing array {name!r} (expected {sorted(layout(shapes))})")
         shape, got_dtype = shapes[name]
         shape = tuple(shape)
         if np.dtype(got_dtype) != dtype:
@@ -60,18 +75,20 @@ def check_layout(shapes: dict[str, tuple[tuple[int, ...], np.dtype]], where: str
     return int(steps)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Episode:
-    """A complete episode, ready to write or just read."""
+    """A complete episode, ready to write or just read. Cameras: ``rgb_front`` / ``rgb_wrist`` (the tabletop's)
+    or ``images`` (``{"rgb_<camera>": (T, H, W, 3)}``, any cameras)."""
 
-    rgb_front: np.ndarray
-    rgb_wrist: np.ndarray
     proprio: np.ndarray
     actions: np.ndarray
     instruction: str
     task: str
     index: int
     seed: int
+    rgb_front: np.ndarray | None = None
+    rgb_wrist: np.ndarray | None = None
+    images: dict[str, np.ndarray] = field(default_factory=dict)
     success: bool = True
     split: str = "train"
     args: dict[str, Any] = field(default_factory=dict)
@@ -82,8 +99,13 @@ class Episode:
     scene: dict[str, Any] | None = None  # what the simulator's domain randomisation drew (to reproduce it)
 
     def __post_init__(self) -> None:
-        self.rgb_front = np.ascontiguousarray(self.rgb_front)
-        self.rgb_wrist = np.ascontiguousarray(self.rgb_wrist)
+        named = {schema.RGB_FRONT: self.rgb_front, schema.RGB_WRIST: self.rgb_wrist}
+        images = {**{k: v for k, v in named.items() if v is not None}, **self.images}
+        bad = [k for k in images if not is_image(k)]
+        if bad or not images:
+            raise DatasetError(f"episode {self.index}: camera arrays must be named rgb_<camera>, got {sorted(images) or 'none'}")
+        self.images = {k: np.ascontiguousarray(v) for k, v in images.items()}
+        self.rgb_front, self.rgb_wrist = self.images.get(schema.RGB_FRONT), self.images.get(schema.RGB_WRIST)
         self.proprio = np.ascontiguousarray(self.proprio)
         self.actions = np.ascontiguousarray(self.actions)
         check_layout({k: (v.shape, v.dtype) for k, v in self.arrays().items()}, f"episode {self.index}", self.dims)
@@ -102,12 +124,7 @@ class Episode:
         return int(self.actions.shape[0])
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {
-            schema.RGB_FRONT: self.rgb_front,
-            schema.RGB_WRIST: self.rgb_wrist,
-            schema.PROPRIO: self.proprio,
-            "actions": self.actions,
-        }
+        return {**self.images, schema.PROPRIO: self.proprio, "actions": self.actions}
 
 
 SEGMENT_KEYS = ("start", "stop", "task", "args", "instruction")

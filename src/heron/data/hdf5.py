@@ -24,7 +24,7 @@ from heron.data.episode import (
     ATTRS,
     FORMAT_NAME,
     FORMAT_VERSION,
-    IMAGE_KEYS,
+    is_image,
     Episode,
     check_layout,
     check_segments,
@@ -99,7 +99,7 @@ class Hdf5ShardWriter:
         self._f = _open(self.path, "a")
         try:
             if len(self._f.attrs) == 0 and len(self._f) == 0:  # new (or created but never initialised)
-                from heron.policies import data
+                from heron import data
 
                 self._f.attrs["format"] = FORMAT_NAME
                 self._f.attrs["version"] = FORMAT_VERSION
@@ -129,7 +129,7 @@ class Hdf5ShardWriter:
             del episodes[key]
         g = episodes.create_group(key)
         for name, arr in episode.arrays().items():
-            if name in IMAGE_KEYS:
+            if is_image(name):
                 chunks = (min(self._chunk_frames, len(arr)), *arr.shape[1:])
                 g.create_dataset(name, data=arr, chunks=chunks, compression=self._compression, **self._opts)
             else:
@@ -192,7 +192,7 @@ class Hdf5ShardReader:
             if missing:
                 raise DatasetError(f"{where}: missing attribute(s) {', '.join(missing)}")
             shapes = {}
-            for name in ARRAYS:
+            for name in sorted(set(ARRAYS) | {k for k in g.keys() if is_image(k)}):
                 ds = g.get(name)
                 if ds is not None:
                     if not isinstance(ds, h5py.Dataset):
@@ -222,7 +222,7 @@ class Hdf5ShardReader:
                     success=bool(g.attrs["success"]),
                     split=str(_text(g.attrs["split"])),
                     num_steps=steps,
-                    image_shapes={c: tuple(shapes[c][0][1:]) for c in IMAGE_KEYS},
+                    image_shapes={c: tuple(shapes[c][0][1:]) for c in shapes if is_image(c)},
                     dims=dims,
                     segments=segments,
                     scene=scene,

@@ -23,7 +23,6 @@ from typing import Any, Sequence
 import numpy as np
 
 from heron.data.dataset import DemoDataset
-from heron.data.episode import IMAGE_KEYS
 from heron.data.errors import DatasetError
 from heron.policies import schema
 
@@ -71,7 +70,11 @@ class WindowDataset:
         if not self.indices:
             raise DatasetError(f"{self.dataset.root}: no episodes to make windows from")
         infos = [self.dataset.episodes[i] for i in self.indices]
-        for cam in IMAGE_KEYS:
+        cams = {tuple(sorted(info.image_shapes)) for info in infos}
+        if len(cams) > 1:
+            raise DatasetError(f"{self.dataset.root}: episodes have different cameras {sorted(cams)}")
+        self.cameras: tuple[str, ...] = next(iter(cams))
+        for cam in self.cameras:
             shapes = {info.image_shapes[cam] for info in infos}
             if len(shapes) > 1:
                 raise DatasetError(
@@ -133,10 +136,11 @@ class WindowDataset:
 
     @staticmethod
     def _estimate_bytes(infos) -> int:
-        per_step = 4 * (schema.PROPRIO_DIM + schema.ACTION_DIM)
         total = 0
         for info in infos:
-            image = sum(int(np.prod(info.image_shapes[c])) for c in IMAGE_KEYS)
+            dims = info.dims or {}
+            per_step = 4 * (dims.get(schema.PROPRIO, schema.PROPRIO_DIM) + dims.get("actions", schema.ACTION_DIM))
+            image = sum(int(np.prod(shape)) for shape in info.image_shapes.values())
             total += info.num_steps * (image + per_step)
         return total
 
@@ -168,7 +172,7 @@ class WindowDataset:
         info = self.dataset.episodes[self.indices[j]]
         s0, T, K, H = int(self.seg_start[k]), int(self.seg_stop[k]), self.history, self.horizon
         first = max(s0, t - K + 1)
-        obs = self._slice(j, (*IMAGE_KEYS, schema.PROPRIO), first, t + 1)
+        obs = self._slice(j, (*self.cameras, schema.PROPRIO), first, t + 1)
         pad = K - (t + 1 - first)
         sample: dict[str, Any] = {}
         for key, v in obs.items():

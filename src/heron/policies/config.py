@@ -8,7 +8,7 @@ from typing import Literal
 
 from heron.configs import CONFIG_DIR as SHIPPED
 from heron.configtools import ConfigError, apply_overrides, from_dict, load_yaml
-from heron.policies.schema import ACTION_DIM, CAMERAS, PROPRIO_DIM
+from heron.policies.schema import ACTION_DIM, CAMERAS, PROPRIO_DIM, RGB_WRIST
 
 CONFIG_DIR = SHIPPED / "policy"
 
@@ -119,9 +119,12 @@ class PolicyConfig:
     def __post_init__(self):
         if not 32 <= self.image_size <= 512:
             raise ConfigError(f"image_size={self.image_size}: allowed 32..512")
-        unknown = [c for c in self.cameras if c not in CAMERAS]
-        if unknown or not self.cameras:
-            raise ConfigError(f"cameras={self.cameras}: allowed a non-empty subset of {list(CAMERAS)}")
+        bad = [c for c in self.cameras if not (isinstance(c, str) and c.startswith("rgb_") and len(c) > 4)]
+        if bad or not self.cameras or len(set(self.cameras)) != len(self.cameras):
+            raise ConfigError(f"cameras={self.cameras}: a non-empty list of distinct camera keys named rgb_<camera> "
+                              f"(the tabletop's: {list(CAMERAS)})")
+        if not 1 <= self.proprio_dim <= 1024 or not 1 <= self.action_dim <= 64:
+            raise ConfigError(f"proprio_dim={self.proprio_dim}, action_dim={self.action_dim}: allowed 1..1024 and 1..64")
         if not 1 <= self.history <= 16:
             raise ConfigError(f"history={self.history}: allowed 1..16")
         if not 0 <= self.cond_queries <= 16:
@@ -129,6 +132,8 @@ class PolicyConfig:
         if self.wrist_scale != 1:
             if self.wrist_scale not in (2, 4) or self.image_size % self.wrist_scale:
                 raise ConfigError(f"wrist_scale={self.wrist_scale}: allowed 1, 2 or 4, dividing image_size={self.image_size}")
+            if RGB_WRIST not in self.cameras:
+                raise ConfigError(f"wrist_scale={self.wrist_scale} pools the wrist camera, but cameras={self.cameras} has no {RGB_WRIST}")
             if self.vision.type not in ("resnet", "convnext") or not self.vision.pool or self.fusion.type == "vlm":
                 raise ConfigError(f"wrist_scale={self.wrist_scale} needs a conv tower with vision.pool set (both cameras "
                                   f"give pool x pool tokens); vision.type={self.vision.type}, vision.pool={self.vision.pool}")
@@ -149,3 +154,32 @@ def load_policy_config(name_or_path: str, overrides: list[str] | None = None) ->
             raise ConfigError(f"unknown policy preset {name_or_path!r}; known presets: {', '.join(presets)}")
     data = apply_overrides(load_yaml(path), overrides or [])
     return from_dict(PolicyConfig, data)
+
+
+# The policy-config keys an environment's features decide (camera names and size, state and action widths).
+FEATURE_KEYS = ("cameras", "image_size", "proprio_dim", "action_dim")
+
+
+def adopt_features(overrides: list[str], features: dict) -> list[str]:
+    """Policy-config overrides that make the model fit ``features`` (``{"cameras": [...], "image_size": N,
+    "proprio_dim": N, "action_dim": N}``, from the data): each key the caller did not pin is adopted; a pinned
+    one that disagrees fails, naming both values."""
+    import yaml
+
+    pinned = {}
+    for item in overrides:
+        key, _, raw = item.partition("=")
+        if key.strip() in FEATURE_KEYS:
+            pinned[key.strip()] = yaml.safe_load(raw)
+    out = list(overrides)
+    for key in FEATURE_KEYS:
+        if key not in features:
+            continue
+        have = features[key]
+        if key in pinned:
+            if pinned[key] != have:
+                raise ConfigError(f"policy {key}={pinned[key]!r} is pinned, but the data has {key}={have!r}; "
+                                  f"drop the pin to adopt the data's, or use data with {key}={pinned[key]!r}")
+            continue
+        out.append(f"{key}={yaml.safe_dump(have, default_flow_style=True).strip()}")
+    return out

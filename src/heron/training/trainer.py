@@ -22,8 +22,9 @@ from torch.utils.data import DataLoader, Subset
 from heron.configtools import ConfigError
 from heron.data import PARAPHRASES_FILE, DatasetError, DemoDataset, WindowDataset, compute_stats, read_paraphrases
 from heron.policies.checkpoint import load_policy_model, read_stats, resolve_policy_dir, save_policy
-from heron.policies.config import load_policy_config
+from heron.policies.config import adopt_features, load_policy_config
 from heron.policies.model import HeronPolicy
+from heron.policies.schema import ACTION_DIM, CAMERAS, PROPRIO, PROPRIO_DIM
 from heron.training.augment import augment_images
 from heron.training.config import TrainConfig
 from heron.training.ema import WeightAverage
@@ -56,6 +57,21 @@ def lr_lambda(cfg: TrainConfig, train_fraction: Callable[[], float]) -> Callable
         return cfg.lr_floor + (1 - cfg.lr_floor) * 0.5 * (1 + math.cos(math.pi * progress))
 
     return f
+
+
+def data_features(demos: DemoDataset) -> dict:
+    """The policy-config values a dataset decides: its cameras (the tabletop's order first), their common
+    square size, and the proprio / action widths."""
+    info = demos.episodes[0]
+    cams = sorted(info.image_shapes, key=lambda c: (c not in CAMERAS, CAMERAS.index(c) if c in CAMERAS else 0, c))
+    sizes = {tuple(info.image_shapes[c][:2]) for c in cams}
+    out: dict = {"cameras": cams}
+    if len(sizes) == 1 and (size := next(iter(sizes)))[0] == size[1]:
+        out["image_size"] = int(size[0])
+    dims = info.dims or {}
+    out["proprio_dim"] = int(dims.get(PROPRIO, PROPRIO_DIM))
+    out["action_dim"] = int(dims.get("actions", ACTION_DIM))
+    return out
 
 
 def check_dataset_matches(demos: DemoDataset, windows: WindowDataset, model: HeronPolicy) -> None:
@@ -121,12 +137,13 @@ class Trainer:
             self.policy_cfg = self.model.cfg
             init_stats = read_stats(cfg.init_from)
             log.info("fine-tuning from %s", resolve_policy_dir(cfg.init_from))
-        else:
-            self.policy_cfg = load_policy_config(cfg.policy, cfg.policy_overrides)
-            self.model = HeronPolicy(self.policy_cfg)
         demos = DemoDataset(cfg.data)
         if len(demos) == 0:
             raise DatasetError(f"{demos.root}: the dataset has no episodes")
+        if not cfg.init_from:  # the model is built for the data's cameras, sizes and widths unless they are pinned
+            overrides = adopt_features(cfg.policy_overrides, data_features(demos))
+            self.policy_cfg = load_policy_config(cfg.policy, overrides)
+            self.model = HeronPolicy(self.policy_cfg)
         n_val = int(round(len(demos) * cfg.val_fraction)) if len(demos) > 1 else 0
         perm = np.random.default_rng(cfg.seed).permutation(len(demos))
         val_idx, train_idx = sorted(perm[:n_val].tolist()), sorted(perm[n_val:].tolist())
