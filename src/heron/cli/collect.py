@@ -9,12 +9,19 @@ HELP = "record scripted-expert demonstrations (DART noise) into an HDF5 dataset"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--tasks", default="all", help="task families, comma-separated, or 'all' (default)")
+    parser.add_argument("--env", default="tabletop", choices=("tabletop", "metaworld"),
+                        help="tabletop (heron's PyBullet scene, default) or metaworld (MT50, metaworld's scripted experts)")
+    parser.add_argument("--tasks", default="all", help="task families, comma-separated, or 'all' (default); "
+                        "metaworld: mt50, a group (easy, medium, hard, very_hard) or task names")
+    parser.add_argument("--episodes-per-task", type=int, default=50, help="metaworld: demonstrations per task (default 50)")
+    parser.add_argument("--look", default="cheap", choices=("cheap", "lerobot"),
+                        help="metaworld: rendering (cheap: no shadows or anti-aliasing, default; lerobot: metaworld's default look)")
     parser.add_argument("--episodes", type=int, default=100, help="episodes wanted in --out (default 100)")
     parser.add_argument("--out", default="data/demos", help="output folder; re-running resumes it (default data/demos)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes, one shard each (default 2)")
     parser.add_argument("--seed", type=int, default=0, help="episode i uses env seed SEED+i (default 0)")
-    parser.add_argument("--noise", type=float, default=0.2, help="std of DART noise on executed actions (default 0.2)")
+    parser.add_argument("--noise", type=float, default=None,
+                        help="std of DART noise on executed actions (default 0.2 on the tabletop, 0 on metaworld)")
     parser.add_argument("--image-size", type=int, default=96, help="camera images, square pixels (default 96)")
     parser.add_argument("--control-hz", type=int, default=10, help="control rate (default 10)")
     parser.add_argument("--split", default="train", choices=("train", "heldout"), help="instruction templates (default train)")
@@ -40,8 +47,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.env == "metaworld":
+        return run_metaworld(args)
     from heron.collection.collect import collect, format_summary
 
+    args.noise = 0.2 if args.noise is None else args.noise
     randomize = None
     if args.randomize:
         from heron.envs.tabletop.randomization import Randomization
@@ -82,4 +92,17 @@ def run(args: argparse.Namespace) -> int:
     if summary["interrupted"]:
         print("interrupted: the shards are valid; run the same command again to finish", flush=True)
         return 130
+    return 0
+
+
+def run_metaworld(args: argparse.Namespace) -> int:
+    from heron.collection.metaworld import collect_metaworld
+
+    out = args.out if args.out != "data/demos" else "data/metaworld"
+    summary = collect_metaworld(tasks=args.tasks, episodes_per_task=args.episodes_per_task, out=out, workers=args.workers,
+                                seed=args.seed, noise=args.noise or 0.0, image_size=args.image_size, look=args.look,
+                                max_attempts=args.max_attempts, compression=args.compression, progress=not args.no_progress)
+    print(json.dumps(summary) if args.json else
+          f"{summary['episodes_written']} demonstrations written ({summary['episodes_resumed']} already there, "
+          f"{summary['episodes_failed']} failed), {summary['frames_written']} frames in {summary['wall_s']} s -> {out}")
     return 0

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import gymnasium as gym
 
-from heron.envs import tabletop  # noqa: F401  registers heron/*-v0
+from heron.envs import metaworld, tabletop  # noqa: F401  register metaworld/*-v3 and heron/*-v0
 from heron.registry import unknown_name_message
 
-NAMESPACES = ("heron/",)
+NAMESPACES = ("heron/", "metaworld/")
 
 
 def env_ids() -> list[str]:
@@ -26,3 +26,11 @@ def make_env(env_id: str, **options) -> gym.Env:
     if env_id not in env_ids():
         raise ValueError(unknown_name_message("environment", env_id, env_ids()))
     return gym.make(env_id, **options)
+
+
+def features_of(env: gym.Env):
+    """The ``Features`` an env declares (the unwrapped env's ``features``)."""
+    features = getattr(env.unwrapped, "features", None)
+    if features is None:
+        raise TypeError(f"{type(env.unwrapped).__name__} declares no features")
+    return features
