@@ -4,7 +4,7 @@ import sys
 
 def test_import_sim_does_not_import_pybullet():
     code = (
-        "import sys, sim, heron.envs.tabletop.tasks, heron.envs.tabletop.experts;"
+        "import sys, heron.envs.tabletop, heron.envs.tabletop.tasks, heron.envs.tabletop.experts;"
         "import gymnasium as gym;"
         "assert 'heron/Pick-v0' in gym.registry;"
         "print('pybullet' in sys.modules, 'heron.envs.tabletop.env' in sys.modules)"

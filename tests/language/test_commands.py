@@ -78,7 +78,7 @@ def test_heron_entry_point_answers_help():
 
 
 def test_training_curve_spans_the_stages_of_one_model(tmp_path):
-    from heron.cli.bench import training_curve
+    from heron.bench.train import training_curve
 
     def run(name, evals, wall_s):
         folder = tmp_path / name

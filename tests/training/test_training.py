@@ -224,7 +224,7 @@ def test_paraphrases_are_drawn_as_variants(tiny_policy):
     drawn = [bank.lookup(model, [texts[0]], augment=True, gen=gen)[0] for _ in range(40)]
     target = alone.lookup(model, ["drop the red cube into the tray"])[0]
     assert any(torch.equal(d, target) for d in drawn)  # the paraphrase's own features are among the draws
-    assert len({d.sum().item() for d in drawn}) == 3
+    assert len({d.numpy().tobytes() for d in drawn}) == 3  # three phrasings (sums of normalized features can tie)
     # with word dropout too: variants of every phrasing, not only of the recorded one
     both = LanguageBank(model, texts, word_dropout=0.3, variants=4, seed=0, paraphrases=table)
     assert len(both.choices[texts[0]]) > 3

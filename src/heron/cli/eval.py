@@ -19,7 +19,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="seen (training templates), heldout (held-out templates), chains (5 in a row), chains-done (moves on "
                         "when the policy's done fires; reports done too early/late), robust (seen under one perturbation "
                         "axis at a time; --episodes per axis), a suite .yaml, "
-                        "or commands (plain-language commands through the interpreter; --episodes = end-to-end sample)")
+                        "commands (plain-language commands through the interpreter; --episodes = end-to-end sample), "
+                        "or metaworld-mt50 (Meta-World MT50 under LeRobot's protocol: --episodes per task, seeds 1000+; "
+                        "--tasks narrows it to tasks or groups)")
     p.add_argument("--instructions-file", metavar="F.jsonl",
                    help='JSON lines {"task", "args", "instruction", "seed"}: one episode each (replaces --episodes)')
     p.add_argument("--episodes", type=int, default=20, help="number of episodes (families take turns)")
@@ -43,6 +45,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.suite == "metaworld-mt50":  # Meta-World under LeRobot's protocol (seeds 1000, 1001, ...)
+        from heron.evaluation.metaworld import run_cli as run_metaworld
+
+        args.default_seed = EVAL_SEED
+        return run_metaworld(args)
     if args.suite == "commands" or str(args.suite).endswith("commands.jsonl"):  # plain-language commands
         from heron.evaluation.commands import run_cli
 

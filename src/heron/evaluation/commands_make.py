@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from heron.configs import CONFIG_DIR
+
 COLORS = ("red", "green", "blue", "yellow")
 SYN = {"red": ("red", "crimson", "scarlet"), "green": ("green", "emerald"), "blue": ("blue", "navy", "azure"),
        "yellow": ("yellow", "golden")}
@@ -234,7 +236,7 @@ def build(seed: int = 0) -> list[dict]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--out", default="configs/eval/commands.jsonl")
+    p.add_argument("--out", default=str(CONFIG_DIR / "eval" / "commands.jsonl"))
     p.add_argument("--seed", type=int, default=0, help="phrase-bank draws")
     args = p.parse_args(argv)
     rows = build(args.seed)

@@ -111,6 +111,9 @@ class PolicyConfig:
     proprio_dim: int = PROPRIO_DIM
     proprio_tokens: int = 1
     action_dim: int = ACTION_DIM
+    # names of the proprio and action values, as the environment declares them (empty: not recorded)
+    state_names: list[str] = field(default_factory=list)
+    action_names: list[str] = field(default_factory=list)
     vision: VisionConfig = field(default_factory=VisionConfig)
     language: LanguageConfig = field(default_factory=LanguageConfig)
     fusion: FusionConfig = field(default_factory=FusionConfig)
@@ -125,6 +128,9 @@ class PolicyConfig:
                               f"(the tabletop's: {list(CAMERAS)})")
         if not 1 <= self.proprio_dim <= 1024 or not 1 <= self.action_dim <= 64:
             raise ConfigError(f"proprio_dim={self.proprio_dim}, action_dim={self.action_dim}: allowed 1..1024 and 1..64")
+        for key, names, dim in (("state_names", self.state_names, self.proprio_dim), ("action_names", self.action_names, self.action_dim)):
+            if names and len(names) != dim:
+                raise ConfigError(f"{key} has {len(names)} names for {dim} values")
         if not 1 <= self.history <= 16:
             raise ConfigError(f"history={self.history}: allowed 1..16")
         if not 0 <= self.cond_queries <= 16:
@@ -157,7 +163,7 @@ def load_policy_config(name_or_path: str, overrides: list[str] | None = None) ->
 
 
 # The policy-config keys an environment's features decide (camera names and size, state and action widths).
-FEATURE_KEYS = ("cameras", "image_size", "proprio_dim", "action_dim")
+FEATURE_KEYS = ("cameras", "image_size", "proprio_dim", "action_dim", "state_names", "action_names")
 
 
 def adopt_features(overrides: list[str], features: dict) -> list[str]:

@@ -20,7 +20,7 @@ import torch
 from torch.utils.data import DataLoader, Subset
 
 from heron.configtools import ConfigError
-from heron.data import PARAPHRASES_FILE, DatasetError, DemoDataset, WindowDataset, compute_stats, read_paraphrases
+from heron.data import PARAPHRASES_FILE, DatasetError, DemoDataset, WindowDataset, compute_stats, read_meta, read_paraphrases
 from heron.policies.checkpoint import load_policy_model, read_stats, resolve_policy_dir, save_policy
 from heron.policies.config import adopt_features, load_policy_config
 from heron.policies.model import HeronPolicy
@@ -71,6 +71,9 @@ def data_features(demos: DemoDataset) -> dict:
     dims = info.dims or {}
     out["proprio_dim"] = int(dims.get(PROPRIO, PROPRIO_DIM))
     out["action_dim"] = int(dims.get("actions", ACTION_DIM))
+    declared = (read_meta(demos.roots[0]) or {}).get("features") if getattr(demos, "roots", None) else None
+    if declared:  # the names the environment declared, recorded by the collector
+        out["state_names"], out["action_names"] = list(declared["state"]), list(declared["actions"])
     return out
 
 
