@@ -8,7 +8,7 @@ TORCH ?= torch==2.13.0
 export ROS_AUTOMATIC_DISCOVERY_RANGE := LOCALHOST
 export ROS_DOMAIN_ID ?= 42
 
-.PHONY: demo test interop venv venv-dev bench default-model broad-model model-card clean
+.PHONY: demo test interop wheel-check venv venv-dev bench default-model broad-model model-card metaworld-model metaworld-eval clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -34,6 +34,11 @@ test: $(VENV)/.installed-dev
 	mkdir -p .cache/ros_log
 	ROS_LOG_DIR=$(CURDIR)/.cache/ros_log $(BIN)/python -m pytest -q -ra
 
+# A plain wheel (pip wheel . --no-deps) installed, not editable, into a fresh venv: only heron in site-packages,
+# and heron plan / heron run from a folder outside the repo (tests/packaging; a few minutes).
+wheel-check: $(VENV)/.installed-dev
+	HERON_WHEEL_CHECK=1 TORCH=$(TORCH) $(BIN)/python -m pytest -q -ra tests/packaging
+
 # LeRobot interop: LeRobot 0.4.4 in a venv of its own (Python 3.11, CPU torch; recipe in tests/interop/make_venv.sh),
 # reading heron's LeRobotDataset exports, writing datasets heron imports, and training a tiny ACT that heron eval
 # runs through --policy lerobot:PATH. About a minute to build, once.
@@ -44,6 +49,22 @@ $(LEROBOT_VENV)/.installed: tests/interop/make_venv.sh
 
 interop: $(VENV)/.installed-dev $(LEROBOT_VENV)/.installed
 	HERON_LEROBOT_PYTHON=$(CURDIR)/$(LEROBOT_VENV)/bin/python $(BIN)/python -m pytest -q -ra tests/interop
+
+# Meta-World MT50: the shipped metaworld-mt50 policy (docs/metaworld.md): 2,500 scripted demonstrations (about
+# 35 min on 2 cores), one multi-task policy trained for 60 minutes, then the benchmark (10 episodes per task).
+metaworld-model: $(VENV)/.installed-dev
+	$(BIN)/heron collect --env metaworld --tasks mt50 --episodes-per-task 50 --workers 2 --noise 0.1 --out data/metaworld
+	$(BIN)/heron train --config configs/train/metaworld.yaml
+	rm -rf src/heron/policies/metaworld-mt50/*.json src/heron/policies/metaworld-mt50/*.safetensors
+	mkdir -p src/heron/policies/metaworld-mt50
+	cp runs/metaworld/final/config.json runs/metaworld/final/model.safetensors runs/metaworld/final/stats.json \
+	   runs/metaworld/final/train_config.json src/heron/policies/metaworld-mt50/
+	$(MAKE) metaworld-eval
+
+metaworld-eval: $(VENV)/.installed-dev
+	$(BIN)/heron eval --policy metaworld-mt50 --suite metaworld-mt50 --episodes 10 --workers 2 --json docs/results/metaworld-mt50.json
+	$(BIN)/heron eval --policy metaworld-mt50 --suite metaworld-mt50 --episodes 2 --workers 2 --shuffle-instructions \
+	   --json docs/results/metaworld-mt50-shuffled.json
 
 bench: $(VENV)/.installed
 	$(BIN)/heron bench sim

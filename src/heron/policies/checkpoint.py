@@ -17,6 +17,8 @@ from heron.policies.config import PolicyConfig
 FORMAT = "heron-policy"
 VERSION = 1
 DEFAULT_DIR = Path(__file__).resolve().parent / "default"
+# Policies shipped in the package, by name: the tabletop default and the Meta-World MT50 policy.
+SHIPPED = {"default": DEFAULT_DIR, "metaworld-mt50": Path(__file__).resolve().parent / "metaworld-mt50"}
 
 
 class CheckpointError(ValueError):
@@ -24,8 +26,9 @@ class CheckpointError(ValueError):
 
 
 def resolve_policy_dir(path_or_name: str | Path) -> Path:
-    if str(path_or_name) == "default":
-        return DEFAULT_DIR
+    """A shipped name (``default``, ``metaworld-mt50``) or a folder path -> the folder."""
+    if str(path_or_name) in SHIPPED and not Path(path_or_name).exists():
+        return SHIPPED[str(path_or_name)]
     return Path(path_or_name)
 
 

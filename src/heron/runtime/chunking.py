@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from heron.policies.schema import ACTION_DIM
 from heron.runtime.interfaces import StepOutput
 
 CHUNKING_TYPES = ("none", "ensemble", "queue")
@@ -52,8 +51,9 @@ class ActionChunker:
     """Turns the policy's outputs into one action per step. Call ``needs_inference()``, then
     ``add(output)`` if it was true, then ``next()`` once per step. ``clear()`` on a new instruction."""
 
-    def __init__(self, config: ChunkingConfig | None = None):
+    def __init__(self, config: ChunkingConfig | None = None, action_dim: int | None = None):
         self.config = config or ChunkingConfig()
+        self.action_dim = action_dim  # None: the size of the first action added
         self.clear()
 
     def clear(self) -> None:
@@ -75,11 +75,13 @@ class ActionChunker:
     def add(self, out: StepOutput) -> None:
         chunk = out.chunk if out.chunk is not None else np.asarray(out.action)[None]
         chunk = np.asarray(chunk, dtype=np.float32)
-        if chunk.ndim != 2 or chunk.shape[1] != ACTION_DIM or len(chunk) == 0:
-            raise ValueError(f"policy chunk has shape {chunk.shape}; expected (H, {ACTION_DIM}) with H >= 1")
+        width = self.action_dim or int(np.asarray(out.action).size)  # the policy's action size, kept once seen
+        if chunk.ndim != 2 or len(chunk) == 0 or chunk.shape[1] != width:
+            raise ValueError(f"policy chunk has shape {chunk.shape}; expected (H, {width}) with H >= 1")
+        self.action_dim = width
         cfg = self.config
         if cfg.type == "none":
-            chunk = np.asarray(out.action, dtype=np.float32).reshape(1, ACTION_DIM)
+            chunk = np.asarray(out.action, dtype=np.float32).reshape(1, -1)
         elif cfg.type == "queue":
             chunk = chunk[: min(cfg.n_action_steps, cfg.horizon or len(chunk))]
         elif cfg.horizon:

@@ -104,7 +104,10 @@ class MetaWorldEnv(gym.Env):
         super().reset(seed=seed)
         if seed is None:
             seed = int(self.np_random.integers(2**31 - 1))
-        self._raw, _ = self._env.reset(seed=int(seed))
+        # metaworld's own reset ignores its seed argument: seed its generator, then draw this episode's object
+        # and goal positions from it (seeded_rand_vec), so a reset seed always gives the same scene.
+        self._env.seed(int(seed))
+        self._raw, _ = self._env.reset()
         self._steps, self._success = 0, False
         if self._expert is not None:
             self._expert = None
