@@ -55,3 +55,16 @@ def tiny_onnx(tmp_path_factory, tiny_policy):
     out = tmp_path_factory.mktemp("onnx")
     export_policy(tiny_policy, out)
     return out
+
+
+def deselect_folder_unless(variable: str, folder: str, config, items) -> None:
+    """Deselect (not skip) the tests under ``folder`` unless the environment variable is set: the slow
+    targets (``make interop``, ``make wheel-check``) set it."""
+    import os
+
+    if os.environ.get(variable):
+        return
+    keep = [it for it in items if not str(it.fspath).startswith(folder)]
+    if len(keep) != len(items):
+        config.hook.pytest_deselected(items=[it for it in items if it not in keep])
+        items[:] = keep

@@ -3,7 +3,8 @@
 Layers, bottom first (a folder may import only folders of lower layers; a static scan of every import,
 lazy ones inside functions included):
 
-    0  configs, registry, configtools       shared plumbing, no heron above them
+    0  configs, registry, configtools,      shared plumbing, no heron above them
+       parallel
     1  envs, policies                       scene -> observation; the model (arrays in, arrays out)
     2  data                                 the dataset format (may use the policy schema)
     3  training, runtime                    behaviour cloning; policy runtimes, loop, safety, backends
@@ -29,7 +30,7 @@ from heron.configs import CONFIG_DIR
 
 SRC = Path(heron.__file__).resolve().parent
 LAYERS = {
-    "configs": 0, "registry": 0, "configtools": 0,
+    "configs": 0, "registry": 0, "configtools": 0, "parallel": 0,
     "envs": 1, "policies": 1,
     "data": 2,
     "training": 3, "runtime": 3,

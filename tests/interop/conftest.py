@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import os
 
+from tests.conftest import deselect_folder_unless
+
 
 def pytest_collection_modifyitems(config, items):
-    if os.environ.get("HERON_LEROBOT_PYTHON"):
-        return
-    here = os.path.dirname(os.path.abspath(__file__))
-    keep = [it for it in items if not str(it.fspath).startswith(here)]
-    if len(keep) != len(items):
-        config.hook.pytest_deselected(items=[it for it in items if it not in keep])
-        items[:] = keep
+    deselect_folder_unless("HERON_LEROBOT_PYTHON", os.path.dirname(os.path.abspath(__file__)), config, items)

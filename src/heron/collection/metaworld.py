@@ -9,8 +9,6 @@ already stored are never rewritten.
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import queue as queue_mod
 import time
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from heron.data import Episode, open_writer, read_meta, shard_path, write_meta
+from heron.parallel import report_errors, run_workers
 
 TASK_STRIDE = 10_000  # episode index = task's MT50 position * TASK_STRIDE + demo number
 SEED_STRIDE = 100_000  # attempt a of demo k uses reset seed seed + k + a * SEED_STRIDE (evaluation uses 1000+)
@@ -43,7 +42,8 @@ def _record(env, seed: int, noise: float, rng: np.random.Generator) -> tuple[dic
     return arrays, bool(info["success"])
 
 
-def _worker(w: int, items: list[tuple[str, int, int]], cfg: dict, out: str, q) -> None:
+def _worker(w: int, items: list[tuple[str, int, int]], cfg: dict, q) -> None:
+    out = cfg["out"]
     from heron.envs.metaworld.env import MetaWorldEnv
 
     env, current = None, None
@@ -52,7 +52,7 @@ def _worker(w: int, items: list[tuple[str, int, int]], cfg: dict, out: str, q) -
             done = writer.completed()
             for task, k, index in items:
                 if index in done:
-                    q.put(("skip", w, task, 0))
+                    q.put(("skip", w, (task, 0)))
                     continue
                 if task != current:
                     if env is not None:
@@ -65,19 +65,16 @@ def _worker(w: int, items: list[tuple[str, int, int]], cfg: dict, out: str, q) -
                     if ok:
                         break
                 if not ok:
-                    q.put(("failed", w, task, 0))
+                    q.put(("failed", w, (task, 0)))
                     continue
                 writer.write(Episode(images={k_: v for k_, v in arrays.items() if k_.startswith("rgb_")},
                                      proprio=arrays["proprio"], actions=arrays["actions"], instruction=env.instruction,
                                      task=task, index=index, seed=seed, dims={"proprio": 4, "actions": 4},
                                      args={"attempts": attempt + 1}))
-                q.put(("episode", w, task, len(arrays["actions"])))
-        q.put(("done", w, None, 0))
-    except BaseException as exc:  # noqa: BLE001 - reported to the driver, which stops the run
-        import traceback
-
-        q.put(("error", w, traceback.format_exc(), 0))
-        raise SystemExit(1) from exc
+                q.put(("episode", w, (task, len(arrays["actions"]))))
+        q.put(("done", w, None))
+    except BaseException:  # noqa: BLE001 - reported to the driver, which stops the run
+        report_errors(w, q)
     finally:
         if env is not None:
             env.close()
@@ -114,48 +111,23 @@ def collect_metaworld(tasks: str = "mt50", episodes_per_task: int = 50, out: str
     shares = [items[w::workers] for w in range(workers)]
     features = {"cameras": {CAMERA: [image_size, image_size]}, "state": list(STATE_NAMES), "actions": list(ACTION_NAMES)}
     write_meta(out, {"config": cfg, "features": features, "tasks": names, "episodes_per_task": int(episodes_per_task)})
-    ctx = mp.get_context("spawn")
-    q = ctx.Queue()
-    procs = [ctx.Process(target=_worker, args=(w, shares[w], cfg, str(out), q), daemon=True) for w in range(workers)]
-    t0 = time.time()
-    for p in procs:
-        p.start()
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(items), desc="metaworld demos", unit="ep")
     counts = {"episode": 0, "skip": 0, "failed": 0}
-    frames, failed_tasks, finished, error = 0, {}, 0, None
+    frames, failed_tasks = 0, {}
+
+    def on_message(kind: str, w: int, payload) -> None:
+        nonlocal frames
+        task, n = payload
+        counts[kind] += 1
+        frames += n
+        if kind == "failed":
+            failed_tasks[task] = failed_tasks.get(task, 0) + 1
+
+    t0 = time.time()
     try:
-        while finished < workers and error is None:
-            try:
-                kind, w, payload, n = q.get(timeout=5)
-            except queue_mod.Empty:
-                dead = [p for p in procs if not p.is_alive() and p.exitcode not in (0, None)]
-                if dead:
-                    error = f"worker exited with code {dead[0].exitcode}"
-                continue
-            if kind == "error":
-                error = payload
-            elif kind == "done":
-                finished += 1
-            else:
-                counts[kind] += 1
-                frames += n
-                if kind == "failed":
-                    failed_tasks[payload] = failed_tasks.get(payload, 0) + 1
-                if bar is not None:
-                    bar.update(1)
-    finally:
-        if bar is not None:
-            bar.close()
-        for p in procs:
-            p.join(timeout=30 if error is None else 1)
-            if p.is_alive():
-                p.terminate()
-    if error is not None:
-        raise RuntimeError(f"metaworld collection stopped (what is stored is kept; re-run to resume): {error}")
+        run_workers(_worker, shares, cfg | {"out": str(out)}, on_message, total=len(items), desc="metaworld demos",
+                    progress=progress)
+    except RuntimeError as exc:
+        raise RuntimeError(f"metaworld collection stopped (what is stored is kept; re-run to resume): {exc}") from None
     wall = time.time() - t0
     summary = {"out": str(out), "tasks": len(names), "episodes_written": counts["episode"], "episodes_resumed": counts["skip"],
                "episodes_failed": counts["failed"], "failed_by_task": failed_tasks, "frames_written": frames,

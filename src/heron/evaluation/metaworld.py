@@ -8,15 +8,13 @@ Table 2 prints) and as the mean over all episodes, with Wilson 95% intervals.
 
 from __future__ import annotations
 
-import json
-import multiprocessing as mp
-import queue as queue_mod
 import time
 from pathlib import Path
 from typing import Any
 
 from heron.evaluation.report import save_figure, write_json
 from heron.evaluation.stats import wilson_interval
+from heron.parallel import report_errors, run_workers
 
 SUITE = "metaworld-mt50"
 SEED = 1000
@@ -85,9 +83,7 @@ def _worker(w: int, tasks: list[str], cfg: dict, q) -> None:
                                          cfg["shuffle"], cfg["names"])))
         q.put(("done", w, None))
     except BaseException:  # noqa: BLE001 - reported to the driver
-        import traceback
-
-        q.put(("error", w, traceback.format_exc()))
+        report_errors(w, q)
 
 
 def summarize(records: list[dict]) -> dict[str, Any]:
@@ -129,46 +125,13 @@ def evaluate_metaworld(policy: str, tasks: str | list[str] = "mt50", episodes: i
     del probe
     workers = min(workers, len(names))
     shares = [names[w::workers] for w in range(workers)]
-    ctx = mp.get_context("spawn")
-    q = ctx.Queue()
-    procs = [ctx.Process(target=_worker, args=(w, shares[w], cfg, q), daemon=True) for w in range(workers)]
+    records: list[dict] = []
     t0 = time.time()
-    for p in procs:
-        p.start()
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(names), desc=SUITE, unit="task")
-    records, finished, error = [], 0, None
     try:
-        while finished < workers and error is None:
-            try:
-                kind, w, payload = q.get(timeout=5)
-            except queue_mod.Empty:
-                dead = [p for p in procs if not p.is_alive() and p.exitcode not in (0, None)]
-                if dead:
-                    error = f"worker exited with code {dead[0].exitcode}"
-                continue
-            if kind == "error":
-                error = payload
-            elif kind == "done":
-                finished += 1
-            else:
-                records += payload
-                if bar is not None:
-                    bar.update(1)
-                    done = summarize(records)["overall"]
-                    bar.set_postfix_str(f"{done['successes']}/{done['episodes']} ok")
-    finally:
-        if bar is not None:
-            bar.close()
-        for p in procs:
-            p.join(timeout=10 if error is None else 1)
-            if p.is_alive():
-                p.terminate()
-    if error is not None:
-        raise RuntimeError(f"Meta-World evaluation stopped: {error}")
+        run_workers(_worker, shares, cfg, lambda kind, w, payload: records.extend(payload), total=len(names), desc=SUITE,
+                    progress=progress)
+    except RuntimeError as exc:
+        raise RuntimeError(f"Meta-World evaluation stopped: {exc}") from None
     records.sort(key=lambda r: (r["task"], r["seed"]))
     result = {"suite": SUITE, "config": {k: v for k, v in cfg.items() if k != "names"} | {"tasks": names},
               **summarize(records), "episodes": records, "wall_s": round(time.time() - t0, 1),
@@ -244,4 +207,4 @@ def run_cli(args) -> int:
     return 0
 
 
-__all__ = ["SUITE", "evaluate_metaworld", "summarize", "markdown", "json"]
+__all__ = ["SUITE", "evaluate_metaworld", "summarize", "markdown"]
