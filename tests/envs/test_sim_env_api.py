@@ -98,3 +98,21 @@ def test_push_success_is_displacement_along_direction(env, run_expert):
     start = env.task.start
     moved = env.scene.block_pos("red") - start
     assert info["success"] and moved[1] < -0.09  # left in the image is world -y
+
+
+def test_the_tabletop_declares_its_features():
+    import heron
+    from heron.envs import features_of
+    from heron.policies import schema
+
+    env = heron.make_env("heron/Pick-v0", image_size=64)
+    try:
+        features = features_of(env)
+        obs, _ = env.reset(seed=0)
+        assert list(features.cameras) == list(schema.CAMERAS) and features.cameras[schema.RGB_FRONT] == (64, 64)
+        assert features.state_dim == schema.PROPRIO_DIM == obs["proprio"].shape[0]
+        assert features.actions == schema.ACTION_NAMES and env.action_space.shape == (features.action_dim,)
+        for cam, (h, w) in features.cameras.items():
+            assert obs[cam].shape == (h, w, 3)
+    finally:
+        env.close()

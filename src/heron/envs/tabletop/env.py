@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import gymnasium as gym
 import numpy as np
 
+from heron.envs.features import Features
 from heron.envs.tabletop import cameras, spaces
 from heron.envs.tabletop import objects as O
 from heron.envs.tabletop.config import PHYSICS_HZ, SPLITS, EnvConfig
@@ -79,6 +80,10 @@ class TabletopEnv(gym.Env):
         self.observation_space = gym.spaces.Dict(obs)
         dim = spaces.ACTION_DIM if cfg.action_mode == "ee" else spaces.JOINT_ACTION_DIM
         self.action_space = gym.spaces.Box(-1.0, 1.0, (dim,), np.float32)
+        # what the tabletop declares: two cameras, 22 state values, 5 end-effector actions (joint mode: 8)
+        actions = spaces.ACTION_NAMES if cfg.action_mode == "ee" else tuple(f"joint_{i}" for i in range(dim))
+        self.features = Features(cameras={spaces.RGB_FRONT: (s, s), spaces.RGB_WRIST: (s, s)}, state=spaces.STATE_NAMES,
+                                 actions=actions)
         self.workspace_low, self.workspace_high = WORKSPACE_LOW.copy(), WORKSPACE_HIGH.copy()
 
         import pybullet as p
