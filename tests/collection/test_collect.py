@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from heron.cli.main import main
-from heron.collection.collect import collect, episode_seed, resolve_tasks, task_of
+from heron.collection.collect import collect
+from heron.collection.config import episode_seed, resolve_tasks, task_of
 from heron.data import DemoDataset, WindowDataset, compute_stats, read_meta, read_paraphrases, shard_path, write_meta
 from heron.viz.video import VideoError, tile, write_video
 
