@@ -23,7 +23,7 @@ def run(args) -> int:
     cfg = load_train_config(args.config, args.overrides)
     from heron.evaluation.evaluate import make_eval_callback
 
-    callback = make_eval_callback(cfg.eval_episodes) if (cfg.eval_every or cfg.eval_every_min) else None
+    callback = make_eval_callback(cfg.eval_episodes, cfg.eval_suite) if (cfg.eval_every or cfg.eval_every_min) else None
     summary = Trainer(cfg, eval_callback=callback, progress=not args.no_progress).fit()
     print(json.dumps(summary, default=float))
     return 0

@@ -224,11 +224,18 @@ def _progress(progress: bool | Callable[[dict], None], total: int) -> Callable[[
     return update
 
 
-def make_eval_callback(episodes: int):
-    """Closed-loop `seen` success in the simulator, handed to the trainer by ``heron train`` (training never imports
-    evaluation or the simulator)."""
+def make_eval_callback(episodes: int, suite: str = "seen"):
+    """Closed-loop success in the simulator, handed to the trainer by ``heron train`` (training never imports
+    evaluation or the simulator): `seen` on the tabletop, or ``metaworld-mt50`` (``episodes`` per task, every
+    task; success is the mean of the four difficulty groups)."""
 
     def callback(step, folder) -> dict:
+        if suite == "metaworld-mt50":
+            from heron.evaluation.metaworld import evaluate_metaworld
+
+            result = evaluate_metaworld(str(folder), "mt50", episodes=episodes, workers=2, runtime="torch", progress=False)
+            return {"success": result["mean_of_groups"], "over_episodes": result["overall"]["rate"],
+                    "groups": {g: v["rate"] for g, v in result["groups"].items()}, "episodes": result["overall"]["episodes"]}
         report = evaluate(str(folder), suite="seen", episodes=episodes, workers=1, runtime="torch")
         return {"success": report["overall"]["success"], "episodes": episodes}
 

@@ -29,6 +29,9 @@ class AugmentConfig:
             raise ConfigError(f"augment.instruction_variants={self.instruction_variants}: must be >= 0")
 
 
+EVAL_SUITES = ("seen", "metaworld-mt50")
+
+
 @dataclass
 class TrainConfig:
     policy: str = "small"  # preset name or YAML path
@@ -65,6 +68,7 @@ class TrainConfig:
     eval_every: int = 0  # closed-loop success in the simulator every N steps (0: off)
     eval_every_min: float = 0.0  # ... or every K minutes of training time (evaluation time not counted; 0: off)
     eval_episodes: int = 12
+    eval_suite: str = "seen"  # what the closed-loop evaluation runs: seen (tabletop) or metaworld-mt50 (episodes per task)
     num_threads: int = 2
     in_memory: bool = True
     max_episodes: int = 0  # train on the first N training episodes only (quick experiments, throughput benchmarks; 0: all)
@@ -74,6 +78,8 @@ class TrainConfig:
     device: str = "cpu"  # "cuda" (bf16 autocast there with precision=bf16) or "auto" (cuda when torch sees a GPU)
 
     def __post_init__(self):
+        if self.eval_suite not in EVAL_SUITES:
+            raise ConfigError(f"eval_suite={self.eval_suite!r}: allowed {', '.join(EVAL_SUITES)}")
         if isinstance(self.data, list):
             if not self.data or not all(isinstance(d, str) and d.strip() for d in self.data):
                 raise ConfigError(f"data={self.data!r}: give a dataset directory or a non-empty list of them")
