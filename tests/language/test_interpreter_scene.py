@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from heron.language import Interpreter, InterpreterConfig, Plan, Question, scene_from_json, vocabulary_scene
+from heron.language import Interpreter, InterpreterConfig, Plan, Question, Refusal, scene_from_json, vocabulary_scene
 
 
 def test_scene_from_the_simulator_matches_its_layout_and_seed():
@@ -75,15 +75,19 @@ def minilm():
     return MiniLMEmbedder()
 
 
-def test_minilm_fallback_reads_unknown_verbs_and_asks_below_the_threshold(minilm):
-    interp = Interpreter(InterpreterConfig(threshold=0.45), embedder=minilm)
+def test_minilm_never_makes_a_step_only_a_suggestion(minilm):
     scene = vocabulary_scene()
-    reply = interp.interpret("levitate the crimson cube", scene)
-    assert isinstance(reply, Plan) and [(s.task, s.args) for s in reply.steps] == [("pick", {"object": "red"})]
-    assert reply.steps[0].source == "embedding" and 0.45 <= reply.steps[0].confidence < 1.0
-    for text in ("what color is the red block", "is the red block heavy", "I like the blue block"):
-        assert isinstance(interp.interpret(text, scene), Question), text
-    # the rules never need the model for what they read
-    assert Interpreter(embedder=None).interpret("levitate the crimson cube", scene).kind == "question"
+    for threshold in (0.45, 0.05):  # however low the bar, an unknown verb is refused
+        interp = Interpreter(InterpreterConfig(threshold=threshold), embedder=minilm)
+        for text in ("levitate the crimson cube", "yank the red block to the left", "hand me the yellow block"):
+            reply = interp.interpret(text, scene)
+            assert isinstance(reply, Refusal) and "is not one of my skills" in reply.text and "I can pick up" in reply.text
+        for text in ("what color is the red block", "is the red block heavy", "I like the blue block"):
+            assert interp.interpret(text, scene).kind in ("question", "refusal"), text
+    # a verbless clause no rule reads: a question, with the nearest training phrasing as a hint
+    reply = Interpreter(InterpreterConfig(threshold=0.45), embedder=minilm).interpret("the crimson cube up in the air", scene)
+    assert isinstance(reply, Question) and "did you mean 'pick up the red block'?" in reply.text
+    plain = Interpreter(embedder=None).interpret("the crimson cube up in the air", scene)
+    assert isinstance(plain, Question) and "did you mean" not in plain.text
     strict = Interpreter(InterpreterConfig(threshold=0.95), embedder=minilm)
-    assert isinstance(strict.interpret("levitate the crimson cube", scene), Question)
+    assert "did you mean" not in strict.interpret("the crimson cube up in the air", scene).text

@@ -4,7 +4,9 @@
 Ordering words: "first ... then", "after that", "next", "finally", "before (you) ...", "after (you) ...",
 "but before that ...". A clause without a verb after a comma or "and" continues the previous clause's
 object list ("touch the red block, the blue block and the green one"); after "then" it reuses the previous
-verb ("pick up the red block, then the blue one").
+verb ("pick up the red block, then the blue one"). A negation ("don't", "never", "do not") marks its
+clause ``negated`` and, after a clause that has a verb, starts a clause of its own ("put the red
+block in the bowl but don't touch the blue one").
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class Clause:
     boundary: str = "start"  # what separated it from the previous clause: start, seq, comma, and, marker
     inherits: bool = False  # no verb of its own: reuses the previous clause's verb (and destination)
     partner: "Clause | None" = None  # the other clause of a before/after pair ("... after lifting it")
+    negated: bool = False  # "don't touch the red block": what not to do
 
     @property
     def start(self) -> int:
@@ -124,13 +127,13 @@ def split_clauses(tokens: list[Token]) -> list[Clause]:
     """Cut at separators and sequencing words; "and" cuts only before a verb or ordering word."""
     clauses: list[Clause] = []
     cur: list[Token] = []
-    marker, boundary = None, "start"
+    marker, boundary, negated = None, "start", False
 
     def close(next_boundary: str, next_marker: str | None = None):
-        nonlocal cur, marker, boundary
+        nonlocal cur, marker, boundary, negated
         if cur:
-            clauses.append(Clause(cur, marker, boundary))
-            boundary, marker = next_boundary, next_marker
+            clauses.append(Clause(cur, marker, boundary, negated=negated))
+            boundary, marker, negated = next_boundary, next_marker, False
         else:  # nothing since the last cut (", then"): the stronger boundary wins, a marker sticks
             if next_marker is not None:
                 marker = next_marker
@@ -139,7 +142,15 @@ def split_clauses(tokens: list[Token]) -> list[Clause]:
         cur = []
 
     for i, tok in enumerate(tokens):
-        if tok.kind == L.SEP:
+        if tok.kind == L.NEG:
+            while cur and cur[-1].kind in (L.EXCEPT, L.AND, L.FILLER):  # "... but don't", "... and never"
+                cur.pop()
+            if any(t.kind == L.VERB for t in cur):
+                close("and")
+            negated = True
+        elif tok.kind == L.CORR:
+            continue  # corrections are applied before (corrections.py); a stray marker is politeness
+        elif tok.kind == L.SEP:
             close("comma" if tok.value in ",:" else "seq")
         elif tok.kind in (L.SEQ, L.FIRST):
             close("seq")
@@ -188,10 +199,11 @@ def _join_verbless(clauses: list[Clause]) -> list[Clause]:
             out.append(c)
             continue
         has_goal = c.has(L.DIR) or any(t.kind == L.PREP for t in c.tokens)
-        if c.boundary in ("comma", "and") and c.marker is None and not has_goal:
+        if c.boundary in ("comma", "and") and c.marker is None and not has_goal and not c.negated:
             prev = out[-1]
             glue = Token(L.AND, "and", c.start, c.start, ",")
-            out[-1] = Clause(prev.tokens + [glue] + c.tokens, prev.marker, prev.boundary, prev.inherits)
+            out[-1] = Clause(prev.tokens + [glue] + c.tokens, prev.marker, prev.boundary, prev.inherits,
+                             negated=prev.negated)
         else:
             c.inherits = True
             out.append(c)

@@ -1,12 +1,16 @@
-"""The grounded command interpreter: text + scene -> Plan | Question | Refusal.
+"""The grounded command interpreter: text + scene -> Plan | Question | Refusal | Stop | Answer.
 
     from heron.language import Interpreter, vocabulary_scene
     reply = Interpreter().interpret("put all the blocks except the red one in the bowl", scene)
-    reply.to_dict()  # {"steps": [...], "question": None, "refusal": None}
+    reply.to_dict()  # {"steps": [...], "question": None, "refusal": None, "stop": False, "answer": None, ...}
 
-Rules first (``rules.py``); a clause no rule reads goes to the MiniLM fallback (``embedding.py``)
-when one is configured, which accepts only above its confidence threshold. Anything impossible
-anywhere in a command refuses the whole command, and an ambiguity asks: nothing moves for either.
+In order: bad input; stop and help (``intents.py``); corrections inside the utterance
+(``corrections.py``); then the rules (``rules.py``), clause by clause. A clause whose verb is no
+skill is refused (``scope.py``); a negated clause moves nothing and takes its blocks out of the
+rest of the plan. A clause no rule reads is asked about; the MiniLM fallback (``embedding.py``),
+when configured, may only suggest a phrasing in that question: it never makes a step. Anything
+impossible anywhere in a command refuses the whole command, and an ambiguity asks: nothing moves
+for either.
 """
 
 from __future__ import annotations
@@ -16,9 +20,12 @@ from dataclasses import dataclass
 
 from heron.language import skills
 from heron.language.clauses import order_clauses, split_clauses, tokenize
+from heron.language.corrections import apply_corrections
+from heron.language.intents import read_intent
 from heron.language.mentions import Context
-from heron.language.results import SKILLS, Ask, NotUnderstood, Plan, Question, Refusal, Refuse, Reply, Step
-from heron.language.rules import Draft, Meaning, read_clause
+from heron.language.negation import Negations
+from heron.language.results import SKILLS, Answer, Ask, NotUnderstood, Plan, Question, Refusal, Refuse, Reply, Step
+from heron.language.rules import Draft, read_clause
 from heron.language.scene import SceneDescription
 
 MAX_COMMAND_CHARS = 500
@@ -53,14 +60,24 @@ class Interpreter:
         bad = self._check_text(text)
         if bad is not None:
             return bad
+        text = text.replace("\u2019", "'").replace("\u2018", "'")  # typographic apostrophes: "don\u2019t"
+        intent = read_intent(text, scene)
+        if intent is not None:
+            return intent
+        text, notes = apply_corrections(text)
+        if not text.strip():
+            return Answer("OK, I won't do that: you took it back, so nothing moves. What should I do instead?")
+        negations = Negations(scene)
         try:
-            drafts, used_fallback = self._drafts(text, scene)
-            drafts = _interleave(_drop_repeats(drafts))
+            drafts = self._drafts(text, scene, negations)
+            drafts = negations.apply(_interleave(_drop_repeats(drafts)))
             _check_one_in_hand([d for d, _, _ in drafts])
         except Refuse as exc:
             return Refusal(str(exc))
         except Ask as exc:
             return Question(str(exc))
+        if not drafts:
+            return Answer(negations.summary())
         if len(drafts) > self.config.max_steps:
             return Refusal(f"that is {len(drafts)} steps; I plan at most {self.config.max_steps} at a time: "
                            f"split the command")
@@ -73,8 +90,7 @@ class Interpreter:
             canon = skills.canonical(d.task, args)
             words = d.instruction if d.instruction and _fits(d.instruction) else canon
             steps.append(Step(d.task, args, words, canon, source, conf))
-        notes = ("some steps understood by similarity (MiniLM)",) if used_fallback else ()
-        return Plan(tuple(steps), notes)
+        return Plan(tuple(steps), tuple(notes) + negations.notes())
 
     def _check_text(self, text) -> Reply | None:
         if not isinstance(text, str):
@@ -92,48 +108,45 @@ class Interpreter:
             return Question(f"I only understand commands in English: could you rephrase? {SKILLS}")
         return None
 
-    def _drafts(self, text: str, scene: SceneDescription) -> tuple[list[tuple[Draft, str, float]], bool]:
+    def _drafts(self, text: str, scene: SceneDescription, negations: Negations) -> list[tuple[Draft, str, float]]:
         clauses = order_clauses(split_clauses(tokenize(text)))
         if not clauses:
             raise Ask(f"I did not understand {text.strip()!r}: could you rephrase? {SKILLS}")
-        ctx, prev, out, fallback = Context(), None, [], False
+        ctx, prev, out = Context(), None, []
         pending_ask: Ask | None = None
         for clause in clauses:
+            if clause.negated:  # read only to say what will not be done; it moves nothing
+                negations.add(clause, text, ctx)
+                continue
             if clause.partner is not None and ctx.last is None:  # "put the red block in the tray after lifting it"
                 ctx.last = next((t.value for t in clause.partner.tokens if t.kind == "color" and t.value in scene.blocks), None)
             try:
                 drafts, prev = read_clause(clause, text, scene, ctx, prev)
                 out += [(d, "rules", 1.0) for d in drafts]
             except NotUnderstood:
-                clause_text = text[clause.start:clause.end]
-                d, conf = self._fallback(clause_text, scene, ctx)
-                if d is None:
-                    pending_ask = pending_ask or Ask(
-                        f"I did not understand {clause_text.strip()!r}: could you rephrase? {SKILLS}")
-                    continue
-                out.append((d, "embedding", conf))
-                prev, fallback = Meaning(None, None, None), True
-                ctx.last = d.args["object"]
-                ctx.note([d.args["object"]])
+                clause_text = text[clause.start:clause.end].strip()
+                hint = self._suggest(clause_text, scene, ctx)
+                pending_ask = pending_ask or Ask(f"I did not understand {clause_text!r}{hint}: could you rephrase? {SKILLS}")
             except Ask as exc:  # keep reading: a later impossibility outranks this question
                 pending_ask = pending_ask or exc
         if pending_ask is not None:
             raise pending_ask
-        return out, fallback
+        return out
 
-    def _fallback(self, clause_text: str, scene: SceneDescription, ctx: Context) -> tuple[Draft | None, float]:
+    def _suggest(self, clause_text: str, scene: SceneDescription, ctx: Context) -> str:
+        """The nearest training phrasing by MiniLM, as a hint in the question (never a step)."""
         if not self.embedder:
-            return None, 0.0
+            return ""
         from heron.language.embedding import candidate_steps
 
         candidates = candidate_steps(clause_text, scene, ctx)
         if not candidates:
-            return None, 0.0
+            return ""
         index, cosine = self.embedder.best(clause_text, [c[2] for c in candidates])
         if cosine < self.config.threshold:
-            return None, cosine
+            return ""
         task, args, _ = candidates[index]
-        return Draft(task, args, clause_text.strip(" ,;.:!?")), cosine
+        return f" (did you mean {skills.canonical(task, args)!r}?)"
 
 
 CARRY = ("place", "zone", "stack")

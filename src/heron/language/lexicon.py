@@ -9,6 +9,7 @@ from __future__ import annotations
 
 # Token kinds.
 SEP, SEQ, FIRST, BEFORE, AFTER, AND = "sep", "seq", "first", "before", "after", "and"
+NEG, CORR = "neg", "corr"  # "don't", "never" (a negated clause); "no wait", "sorry", "actually" (a correction)
 VERB, COLOR, NOUN, PRON, QUANT, EXCEPT, DIR, PREP, REL, FILLER, WORD = (
     "verb", "color", "noun", "pron", "quant", "except", "dir", "prep", "rel", "filler", "word")
 
@@ -82,7 +83,7 @@ DIRECTIONS: dict[str, str] = {
     "backward": "back", "backwards": "back", "backwards.": "back",
 }
 
-QUANTS = {"all", "every", "each", "everything"}
+QUANTS = {"all", "every", "each", "everything", "anything", "any"}
 EXCEPTS = {"except", "excluding", "besides"}
 PRONOUNS = {"it": "last", "that": "last", "this": "last", "them": "group", "those": "group", "these": "group",
             "itself": "self"}
@@ -163,6 +164,27 @@ PHRASES: dict[tuple[str, ...], tuple[str, str]] = {
     ("as", "seen", "from", "the", "camera"): (FILLER, "view"), ("from", "the", "camera's", "view"): (FILLER, "view"),
     ("as", "seen", "by", "the", "camera"): (FILLER, "view"), ("in", "the", "camera", "image"): (FILLER, "view"),
     ("from", "the", "camera"): (FILLER, "view"), ("from", "my", "side"): (FILLER, "view"),
+    # politeness that would otherwise read as a verb
+    ("go", "ahead"): (FILLER, "please"), ("go", "ahead", "and"): (FILLER, "please"), ("make", "sure"): (FILLER, "please"),
+    ("help", "me"): (FILLER, "please"), ("would", "you", "mind"): (FILLER, "please"),
+    ("do", "me", "a", "favour"): (FILLER, "please"),
+    ("do", "me", "a", "favor"): (FILLER, "please"), ("i'd", "like", "you", "to"): (FILLER, "please"),
+    ("i", "would", "like", "you", "to"): (FILLER, "please"), ("be", "so", "kind", "as", "to"): (FILLER, "please"),
+    # negation: the rest of the clause is what not to do (rules read it only to say so)
+    ("don't",): (NEG, "not"), ("dont",): (NEG, "not"), ("do", "not"): (NEG, "not"), ("never",): (NEG, "not"),
+    ("not",): (NEG, "not"), ("must", "not"): (NEG, "not"), ("mustn't",): (NEG, "not"), ("should", "not"): (NEG, "not"),
+    ("shouldn't",): (NEG, "not"), ("don't", "you", "dare"): (NEG, "not"), ("don't", "ever"): (NEG, "not"),
+    ("do", "not", "ever"): (NEG, "not"), ("never", "ever"): (NEG, "not"), ("no", "need", "to"): (NEG, "not"),
+    ("you", "don't", "need", "to"): (NEG, "not"), ("there's", "no", "need", "to"): (NEG, "not"), ("avoid",): (NEG, "not"),
+    ("refrain", "from"): (NEG, "not"), ("can't",): (NEG, "not"), ("cannot",): (NEG, "not"), ("won't",): (NEG, "not"),
+    # corrections inside one utterance: what follows replaces the request before it
+    ("no", "wait"): (CORR, "wait"), ("wait", "no"): (CORR, "wait"), ("wait",): (CORR, "wait"), ("no",): (CORR, "no"),
+    ("no", "no"): (CORR, "no"), ("nope",): (CORR, "no"), ("sorry",): (CORR, "sorry"), ("actually",): (CORR, "actually"),
+    ("i", "mean"): (CORR, "mean"), ("i", "meant"): (CORR, "mean"), ("or", "rather"): (CORR, "rather"),
+    ("rather",): (CORR, "rather"), ("scratch", "that"): (CORR, "scratch"), ("make", "that"): (CORR, "rather"),
+    ("correction",): (CORR, "rather"), ("oops",): (CORR, "sorry"), ("my", "bad"): (CORR, "sorry"),
+    ("my", "mistake"): (CORR, "sorry"), ("change", "of", "plan"): (CORR, "rather"), ("on", "second", "thought"): (CORR, "rather"),
+    ("on", "second", "thoughts"): (CORR, "rather"),
 }
 
 # Politeness and glue that carry no meaning for the plan.
@@ -171,6 +193,7 @@ FILLERS = {
     "ahead", "just", "also", "again", "the", "a", "an", "for", "me", "us", "let's", "lets", "let", "try",
     "gently", "carefully", "quickly", "slowly", "little", "bit", "so", "should", "be", "is", "are", "gets",
     "have", "has", "hey", "ok", "okay", "alright", "well", "do", "some", "your", "my", "its", "using",
-    "gripper", "hand", "fingers", "fingertips", "air", "like", "good", "nice", "there", "here", "very",
+    "gripper", "fingers", "fingertips", "air", "like", "good", "nice", "there", "here", "very",
     "really", "slightly", "bit", "way", "both", "twice", "distance", "short", "cm", "centimeters", "inches", "closed", "reach",
+    "use", "we", "i'd", "i'll", "we'd", "you'd", "instead", "only", "away", "immediately",
 }

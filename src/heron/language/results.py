@@ -1,9 +1,12 @@
-"""What the interpreter answers: a Plan (ordered steps), a Question (ambiguous) or a Refusal (why not).
+"""What the interpreter answers: a Plan (ordered steps), a Question (ambiguous), a Refusal (why not),
+a Stop (halt now, clear the queue) or an Answer (help, or a negated request: nothing moves).
 
-All three print the same JSON shape (``heron plan``, ``/heron/feedback``)::
+All of them print the same JSON shape (``heron plan``, ``/heron/feedback``)::
 
     {"steps": [{"task": "place", "args": {"object": "red"}, "instruction": "put the red block in the bowl"}],
-     "question": null, "refusal": null}
+     "question": null, "refusal": null, "stop": false, "answer": null, "notes": []}
+
+Only a Plan has steps; only a Stop has ``"stop": true``.
 """
 
 from __future__ import annotations
@@ -13,6 +16,11 @@ from typing import Any, Union
 
 SKILLS = ("I can pick up, place in the tray, stack, push (left, right, forward or back as seen from the front "
           "camera), touch, and move blocks to the coloured zones")
+
+
+def _shape(steps=(), question=None, refusal=None, stop=False, answer=None, notes=()) -> dict[str, Any]:
+    return {"steps": list(steps), "question": question, "refusal": refusal, "stop": stop, "answer": answer,
+            "notes": list(notes)}
 
 
 @dataclass(frozen=True)
@@ -39,7 +47,7 @@ class Plan:
     kind = "plan"
 
     def to_dict(self, canonical: bool = False) -> dict[str, Any]:
-        return {"steps": [s.to_dict(canonical) for s in self.steps], "question": None, "refusal": None}
+        return _shape(steps=[s.to_dict(canonical) for s in self.steps], notes=self.notes)
 
 
 @dataclass(frozen=True)
@@ -49,7 +57,7 @@ class Question:
     kind = "question"
 
     def to_dict(self, canonical: bool = False) -> dict[str, Any]:
-        return {"steps": [], "question": self.text, "refusal": None}
+        return _shape(question=self.text)
 
 
 @dataclass(frozen=True)
@@ -59,10 +67,35 @@ class Refusal:
     kind = "refusal"
 
     def to_dict(self, canonical: bool = False) -> dict[str, Any]:
-        return {"steps": [], "question": None, "refusal": self.text}
+        return _shape(refusal=self.text)
 
 
-Reply = Union[Plan, Question, Refusal]
+@dataclass(frozen=True)
+class Stop:
+    """Halt now: the running step ends, the queue is cleared, nothing new is commanded."""
+
+    text: str
+
+    kind = "stop"
+
+    def to_dict(self, canonical: bool = False) -> dict[str, Any]:
+        return _shape(stop=True, notes=(self.text,))
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A reply that commands nothing: the capabilities ("help"), or what a negated request was understood as."""
+
+    text: str
+
+    kind = "answer"
+
+    def to_dict(self, canonical: bool = False) -> dict[str, Any]:
+        return _shape(answer=self.text)
+
+
+Reply = Union[Plan, Question, Refusal, Stop, Answer]
+KINDS = ("plan", "question", "refusal", "stop", "answer")
 
 
 class Ask(Exception):

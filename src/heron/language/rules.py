@@ -18,6 +18,7 @@ from heron.language.clauses import Clause, Token
 from heron.language.mentions import Context, Mention, block_names, parse_np, resolve_blocks, resolve_zone
 from heron.language.results import SKILLS, Ask, NotUnderstood, Refuse
 from heron.language.scene import SceneDescription, join_words
+from heron.language.scope import check_clause
 
 VERB_WORDS = {L.PICK: "pick up", L.PUT: "put", L.MOVE: "move", L.PUSH: "push", L.STACK: "stack",
               L.TOUCH: "touch", L.BUILD: "build with"}
@@ -52,11 +53,15 @@ class _Parts:
     direction: str | None
     unknown: list[str]
     cut: list[tuple[int, int]]  # spans left out of the step's words (a trailing "except the red one")
+    tower: bool = False  # "build a tower": a tower was named
+    excluded: list[Mention] | None = None  # "put the green block in the bowl but not the red one"
 
 
 def read_clause(clause: Clause, text: str, scene: SceneDescription, ctx: Context,
                 prev: Meaning | None) -> tuple[list[Draft], Meaning]:
     parts = _parts(clause.tokens)
+    if not clause.inherits:
+        check_clause(clause.tokens, parts.verb, bool(parts.objects or parts.dest or parts.tower), parts.unknown, scene)
     if parts.verb is None and clause.inherits and prev is not None:
         parts.verb = prev.verb
     dest = _destination(parts, scene, ctx)
@@ -84,6 +89,8 @@ def _parts(tokens: list[Token]) -> _Parts:
     dest = dest_prep = direction = pending = None
     unknown: list[str] = []
     excepts_spans: list[tuple[int, int]] = []
+    excluded: list[Mention] = []
+    tower = False
     j = 0
     while j < len(tokens):
         t = tokens[j]
@@ -94,11 +101,14 @@ def _parts(tokens: list[Token]) -> _Parts:
             direction = direction or t.value
             j += 1
             continue
-        if t.kind == L.EXCEPT and any(o.quant or o.plural for o in objects):
+        if t.kind == L.EXCEPT and objects:
             ex, k = parse_np(tokens, j + 1)  # "move every block into the tray except the yellow one"
             if ex is not None:
-                target = next(o for o in reversed(objects) if o.quant or o.plural)
-                target.excepts += ex.items or [ex]
+                target = next((o for o in reversed(objects) if o.quant or o.plural), None)
+                if target is not None:
+                    target.excepts += ex.items or [ex]
+                else:  # "the green block but not the red one": the red one is left alone
+                    excluded += ex.items or [ex]
                 excepts_spans.append((t.start, tokens[k - 1].end))
                 j = k
                 continue
@@ -113,6 +123,7 @@ def _parts(tokens: list[Token]) -> _Parts:
             j += 1
             continue
         if m.noun == "tower" and not m.colors and pending is None:  # "build a tower", "into a tower"
+            tower = True
             j = k
             continue
         if pending is not None and dest is None and not (verb and verb.value == L.BUILD and pending in ("with", "of", "from", "using")):
@@ -121,7 +132,8 @@ def _parts(tokens: list[Token]) -> _Parts:
             objects.append(m)
         pending = None
         j = k
-    return _Parts(verb.value if verb else None, objects, dest, dest_prep, direction, unknown, excepts_spans)
+    return _Parts(verb.value if verb else None, objects, dest, dest_prep, direction, unknown, excepts_spans,
+                  tower or (dest is not None and dest.noun == "tower"), excluded)
 
 
 def _destination(parts: _Parts, scene: SceneDescription, ctx: Context) -> tuple | None:
@@ -195,13 +207,38 @@ def _objects(parts: _Parts, family: str, dest: tuple | None, scene: SceneDescrip
     if family == "touch" and not mentions and parts.dest is not None:
         mentions = [parts.dest]
     if not mentions:
-        if family == "tower" and parts.verb in (L.BUILD, L.STACK):
+        if family == "tower" and (parts.verb == L.STACK or (parts.verb == L.BUILD and parts.tower)):
             return list(scene.block_colors)
+        if parts.verb == L.BUILD:
+            raise Ask(f"what should I build? The only thing I build is a tower of the blocks ({block_names(scene)})")
         verb = VERB_WORDS.get(parts.verb or "", "move")
         raise Ask(f"which block should I {verb}? I see {block_names(scene)} ones")
     colors: list[str] = []
     for m in mentions:
         colors += [c for c in resolve_blocks(m, scene, ctx) if c not in colors]
+    for m in parts.excluded or ():
+        colors = [c for c in colors if c not in resolve_blocks(m, scene, ctx)]
+    if not colors:
+        raise Refuse("that leaves no block to act on")
+    return colors
+
+
+def negated_blocks(clause: Clause, scene: SceneDescription, ctx: Context) -> list[str]:
+    """The blocks a negated clause names ("don't touch anything" -> all of them); [] when it names none
+    that can be told (its words are still reported)."""
+    try:
+        parts = _parts(clause.tokens)
+    except Refuse:
+        return []
+    mentions = parts.objects or ([parts.dest] if parts.dest is not None and parts.verb == L.TOUCH else [])
+    if not mentions and parts.verb is not None and not parts.unknown:
+        return list(scene.block_colors)  # "never push", "don't touch": nothing at all
+    colors: list[str] = []
+    for m in mentions:
+        try:
+            colors += [c for c in resolve_blocks(m, scene, ctx) if c not in colors]
+        except (Ask, Refuse):
+            continue
     return colors
 
 

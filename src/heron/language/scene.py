@@ -53,7 +53,7 @@ class SceneDescription:
             parts.append(f"{join_words(list(self.zones))} zones")
         if self.has_tray:
             parts.append("a tray")
-        parts += [f"a {name}" for name in self.distractors]
+        parts += [f"{'an' if name[:1] in 'aeiou' else 'a'} {name}" for name in self.distractors]
         return "; ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
