@@ -18,7 +18,10 @@ from heron.evaluation.commands import DEFAULT_SUITE, evaluate_commands, load_com
 def test_the_shipped_suite_is_varied_and_meets_the_plan_bars():
     rows = load_commands(DEFAULT_SUITE)
     cats = Counter(r["category"] for r in rows)
-    assert len(rows) >= 150 and set(cats) == {"single", "compound", "quantified", "relational", "ambiguous", "impossible"}
+    assert len(rows) >= 240 and set(cats) == {"single", "compound", "quantified", "relational", "ambiguous", "impossible",
+                                              "stop", "negation", "correction", "out_of_scope", "help"}
+    assert {r["expect"] for r in rows} == {"plan", "question", "refusal", "stop", "answer"}
+    assert min(cats["stop"], cats["negation"], cats["correction"], cats["out_of_scope"]) >= 10
     assert sum(1 for r in rows if r["expect"] == "plan" and 2 <= len(r["steps"]) <= 3) >= 40
     result = evaluate_commands("oracle", DEFAULT_SUITE, e2e=0)
     p = result["plans"]
@@ -74,8 +77,15 @@ def test_heron_plan_prints_one_json_line(capfd):
     assert [s["args"]["object"] for s in reply["steps"]] == ["green", "blue", "yellow"]
     assert main(["plan", "pick up the purple block", "--no-embedding"]) == 0
     assert "no purple block" in json.loads(capfd.readouterr().out)["refusal"]
-    assert main(["plan", "grab the crimson cube", "--canonical", "--no-embedding"]) == 0
+    assert main(["plan", "grab the crimson cube", "--no-embedding"]) == 0  # what the policy hears: canonical
     assert json.loads(capfd.readouterr().out)["steps"][0]["instruction"] == "pick up the red block"
+    assert main(["plan", "grab the crimson cube", "--user-words", "--no-embedding"]) == 0
+    assert json.loads(capfd.readouterr().out)["steps"][0]["instruction"] == "grab the crimson cube"
+    assert main(["plan", "stop", "--no-embedding"]) == 0
+    assert json.loads(capfd.readouterr().out) == {"steps": [], "question": None, "refusal": None, "stop": True,
+                                                  "answer": None, "notes": ["stopping: holding still, the queue is cleared"]}
+    assert main(["plan", "what can you do", "--no-embedding"]) == 0
+    assert "I can pick up" in json.loads(capfd.readouterr().out)["answer"]
 
 
 def test_run_refusal_commands_nothing_and_a_plan_reports_each_step(tmp_path, tiny_onnx, capsys):
@@ -84,10 +94,18 @@ def test_run_refusal_commands_nothing_and_a_plan_reports_each_step(tmp_path, tin
     summary = json.loads(out.read_text())
     assert summary["steps"] == 0 and summary["success"] is None and "no purple block" in summary["refusal"]
     assert "nothing was commanded" in capsys.readouterr().out
-    assert main(["run", "-i", "touch the red block, then touch the blue block", "--policy", str(tiny_onnx),
+    assert main(["run", "-i", "stop", "--policy", str(tiny_onnx), "--json", str(out)]) == 0
+    summary = json.loads(out.read_text())
+    assert summary["steps"] == 0 and summary["plan"]["stop"] is True and "STOP:" in capsys.readouterr().out
+    assert main(["run", "-i", "tap the scarlet block, then touch the blue block", "--policy", str(tiny_onnx),
                  "--max-steps", "3", "--json", str(out)]) == 0
     summary = json.loads(out.read_text())
     assert [o["args"] for o in summary["outcomes"]] == [{"object": "red"}, {"object": "blue"}]
+    assert summary["canonical"] is True and summary["outcomes"][0]["instruction"] == "touch the red block"
+    assert main(["run", "-i", "tap the scarlet block", "--user-words", "--policy", str(tiny_onnx),
+                 "--max-steps", "2", "--json", str(out)]) == 0
+    summary = json.loads(out.read_text())
+    assert summary["canonical"] is False and summary["outcomes"][0]["instruction"] == "tap the scarlet block"
     # an untrained policy fails step 1 within its 3 steps; step 2 is then not run
     assert summary["outcomes"][0]["steps"] == 3 and summary["outcomes"][1]["success"] is None
     assert summary["success"] is False and summary["steps"] == 3

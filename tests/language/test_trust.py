@@ -108,6 +108,8 @@ def test_a_negated_part_takes_its_blocks_out_of_the_plan():
     ("touch the red block, then push the blue one left, actually, forward",
      [("touch", {"object": "red"}), ("push", {"object": "blue", "direction": "forward"})]),
     ("touch the green block, I mean the yellow one", [("touch", {"object": "yellow"})]),
+    ("move the red block to the green zone, sorry, the blue zone", [("zone", {"object": "red", "zone": "blue"})]),
+    ("pick up the red block, no, the bowl", [("place", {"object": "red"})]),
     ("sorry, could you put the red block in the bowl", [("place", {"object": "red"})]),
     ("actually, touch the green block", [("touch", {"object": "green"})]),
 ])

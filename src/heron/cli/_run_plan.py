@@ -1,7 +1,8 @@
 """``heron run -i`` through the interpreter: plan against the seed's scene, then run the steps in turn.
 
-A question or a refusal is printed and nothing is commanded. ``--raw`` (or ``--task``) keeps the
-direct path, where the policy gets the words as typed.
+Each step's canonical phrasing goes to the policy (``--user-words``: the person's words for it). A
+question, a refusal, an answer ("help", a negated request) or a stop is printed and nothing is
+commanded. ``--raw`` (or ``--task``) keeps the direct path, where the policy gets the words as typed.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 
 from heron.cli._common import load_from_args, rss_mb, step_printer
+from heron.cli.plan import canonical_words
 from heron.viz.video import DEFAULT_VIDEO_SIZE, VideoRecorder
 
 
@@ -25,18 +27,20 @@ def run_interpreted(args, instruction: str) -> int:
     first_action: list[float] = []
     on_step = step_printer(first_action, indent="    ")
 
-    canonical = bool(getattr(args, "canonical", False))
+    canonical = canonical_words(args)
     with backend:
         scene = canonical_scene(backend, args.seed)
         reply = make_interpreter("minilm").interpret(instruction, scene)
         print(f"heron run: {instruction!r} (seed {args.seed}, {policy.runtime} on {policy.provider}, {mode})", flush=True)
         print("plan: " + json.dumps(reply.to_dict(canonical=canonical)), flush=True)
         if reply.kind != "plan":
-            print(f"{reply.kind.upper()}: {reply.text} (nothing was commanded)")
+            print(f"{reply.kind.upper()}: {reply.text} (nothing was commanded)")  # a stop: there is nothing to halt
             _write(args, {"instruction": instruction, "seed": args.seed, "success": None, "steps": 0,
                           "plan": reply.to_dict(canonical=canonical), reply.kind: reply.text,
                           "runtime": policy.runtime, "provider": policy.provider, "mode": mode})
             return 0
+        for note in reply.notes:
+            print(f"note: {note}", flush=True)
         config = LoopConfig(rate_hz=1.0 / backend.period, pace=args.gui)
         recorder = VideoRecorder(backend, getattr(args, "video_size", DEFAULT_VIDEO_SIZE)) if args.video else None
         outcomes = run_plan(policy, recorder or backend, reply, canonical=canonical, config=config,

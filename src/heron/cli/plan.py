@@ -1,11 +1,30 @@
-"""heron plan: what a plain-language command would do in the scene of a seed, as one JSON line; runs nothing."""
+"""heron plan: what a plain-language command would do in the scene of a seed, as one JSON line; runs nothing.
+
+Each step's ``instruction`` is what the policy would hear: the step's canonical (training) phrasing,
+or with ``--user-words`` the person's own words for it (as ``heron run -i`` and ``heron chat`` do).
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 
-HELP = "interpret a plain-language command against a scene: one JSON line (steps, question, refusal); moves nothing"
+HELP = ("interpret a plain-language command against a scene: one JSON line (steps, question, refusal, stop, answer); "
+        "moves nothing")
+USER_WORDS_HELP = ("give the policy the person's own words for each step instead of the step's canonical (training) "
+                   "phrasing; the policy's grounding of free wording is measured by the heldout suite")
+
+
+def add_words_arguments(p) -> None:
+    """--user-words, and --canonical (the default, kept for scripts that pass it)."""
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--user-words", action="store_true", help=USER_WORDS_HELP)
+    g.add_argument("--canonical", action="store_true", help="each step's canonical phrasing (the default)")
+
+
+def canonical_words(args) -> bool:
+    """Whether the policy hears each step's canonical phrasing (the default) rather than the person's words."""
+    return not getattr(args, "user_words", False)
 
 
 def add_arguments(p) -> None:
@@ -13,8 +32,9 @@ def add_arguments(p) -> None:
     p.add_argument("--seed", type=int, default=0, help="scene seed: the simulator's layout for it (default 0)")
     p.add_argument("--scene", default=None, metavar="F.json",
                    help="a scene description file instead of the simulator (see heron/language/scene.py)")
-    p.add_argument("--canonical", action="store_true", help="give each step's training phrasing, not the user's words")
-    p.add_argument("--no-embedding", action="store_true", help="rules only: no MiniLM fallback for unknown wordings")
+    add_words_arguments(p)
+    p.add_argument("--no-embedding", action="store_true",
+                   help="rules only: no MiniLM suggestion in the question asked about a wording no rule reads")
     p.add_argument("--lm", default=None, metavar="FOLDER",
                    help="a local Hugging Face causal LM folder as the planner; its plans are checked against the "
                         "skills and the scene, and the rules answer when they fail")
@@ -36,7 +56,7 @@ def run(args, out=None) -> int:
         print(f"answered by: {interpreter.last_source}", file=sys.stderr)
     if args.scene_out:
         print(json.dumps(scene.to_dict()), file=sys.stderr)
-    print(json.dumps(reply.to_dict(canonical=args.canonical)), file=out, flush=True)
+    print(json.dumps(reply.to_dict(canonical=canonical_words(args))), file=out, flush=True)
     return 0
 
 

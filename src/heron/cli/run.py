@@ -1,4 +1,8 @@
-"""heron run: one natural-language command, executed by the policy in the simulator."""
+"""heron run: one natural-language command, executed by the policy in the simulator.
+
+Through the interpreter by default: each plan step's canonical phrasing goes to the policy
+(``--user-words``: the person's words). ``--raw`` or ``--task`` hand the words to the policy as typed.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import json
 import sys
 
 from heron.cli._common import add_policy_arguments, load_from_args, resolve_task, rss_mb, step_printer
+from heron.cli.plan import add_words_arguments
 from heron.viz.video import DEFAULT_VIDEO_SIZE, VideoRecorder, video_size_arg
 
 HELP = "run the policy on one natural-language instruction in the simulator"
@@ -25,7 +30,7 @@ def add_arguments(p) -> None:
     p.add_argument("--gui", action="store_true", help="open the PyBullet window (paced to the control rate)")
     p.add_argument("--realtime", action="store_true", help="the simulator keeps moving while the policy computes")
     p.add_argument("--json", dest="json_out", default=None, help="write the summary as JSON")
-    p.add_argument("--canonical", action="store_true", help="give the policy each plan step's training phrasing")
+    add_words_arguments(p)
     p.add_argument("--raw", action="store_true",
                    help="no interpreter: the policy gets the words as typed (as with --task)")
 

@@ -1,15 +1,18 @@
-"""``heron eval --suite commands``: the interpreter's plans on a suite of plain-language commands, and
-end-to-end success of the multi-step ones with the policy, given the user's words and the canonical
-phrasings (the gap between the two measures the policy's own language grounding).
+"""``heron eval --suite commands``: the interpreter's replies on a suite of plain-language commands, and
+end-to-end success of the multi-step ones with the policy, from the person's command.
 
 Suite lines (``configs/eval/commands.jsonl``, written by ``heron/evaluation/commands_make.py``)::
 
-    {"id", "command", "seed", "category", "expect": "plan"|"question"|"refusal", "steps": [{"task", "args"}]}
+    {"id", "command", "seed", "category", "expect": "plan"|"question"|"refusal"|"stop"|"answer",
+     "steps": [{"task", "args"}]}
 
-Plan accuracy: the steps (families and arguments, in order) equal the expected ones. A question or
-refusal is correct when it is the expected kind; nothing is commanded for it (the count of commanded
-control steps for those is reported, and must be 0). End to end: a seeded sample of the 2-3 step
-commands runs on its seed's scene, every step to its own success predicate; a failed step ends it.
+Plan accuracy: the steps (families and arguments, in order) equal the expected ones. Any other reply
+is correct when it is the expected kind; nothing is commanded for it (the count of steps planned for
+those is reported, and must be 0). End to end: a seeded sample of the 2-3 step commands runs on its
+seed's scene, every step to its own success predicate; a failed step ends it. It runs twice: as heron
+runs a command by default (each step's canonical phrasing goes to the policy), and with
+``--user-words`` (the person's words for each step go to the policy: the gap between the two is the
+policy's own grounding of free wording, which the ``heldout`` suite measures on its own).
 """
 
 from __future__ import annotations
@@ -23,9 +26,9 @@ import numpy as np
 
 from heron.configs import find
 from heron.evaluation.stats import rate_summary
+from heron.language.results import KINDS
 
 DEFAULT_SUITE = "configs/eval/commands.jsonl"
-KINDS = ("plan", "question", "refusal")
 KEYS = ("id", "command", "seed", "category", "expect", "steps")
 
 
@@ -57,7 +60,7 @@ def load_commands(path: str | Path) -> list[dict[str, Any]]:
             if not isinstance(steps, list) or (row["expect"] == "plan") != bool(steps) or not all(
                     isinstance(s, dict) and isinstance(s.get("task"), str) and isinstance(s.get("args"), dict) for s in steps):
                 raise ValueError(f"{where}steps: a plan needs a non-empty list of {{'task', 'args'}}; "
-                                 f"a question or refusal an empty one")
+                                 f"any other reply an empty one")
             rows.append(row)
     if not rows:
         raise ValueError(f"{path}: no commands")
@@ -145,7 +148,7 @@ def evaluate_commands(policy: str, suite: str | Path = DEFAULT_SUITE, *, e2e: in
     chosen = [multi[i] for i in pick]
     if chosen:
         sub_rows, sub_recs = [rows[i] for i in chosen], [records[i] for i in chosen]
-        for label, canon in (("user_words", False), ("canonical", True)):
+        for label, canon in (("canonical", True), ("user_words", False)):
             runs = end_to_end(sub_rows, sub_recs, policy, runtime=runtime, canonical=canon, progress=progress)
             result[f"e2e_{label}"] = {**rate_summary(sum(r["success"] for r in runs), len(runs)),
                                       "steps": rate_summary(sum(r["steps_done"] for r in runs),
@@ -192,14 +195,16 @@ def markdown(result: dict) -> str:
         lines.append(f"| {name} | {100 * s['rate']:.1f}% | {100 * s['ci_low']:.1f}-{100 * s['ci_high']:.1f}% | {s['n']} |")
 
     row("plan accuracy (expected plans)", p["plan_accuracy"])
-    row("questions and refusals correct", p["questions_refusals_correct"])
+    row("questions, refusals, stops and answers correct", p["questions_refusals_correct"])
     for cat, s in p["by_category"].items():
         row(f"  {cat}", s)
-    for label in ("user_words", "canonical"):
+    for label, words in (("canonical", "the person's command, canonical phrasing to the policy (default)"),
+                         ("user_words", "the person's command, their words to the policy (--user-words)")):
         if f"e2e_{label}" in result:
-            row(f"end to end, 2-3 steps, {label.replace('_', ' ')}", result[f"e2e_{label}"])
-            row(f"  plan steps completed, {label.replace('_', ' ')}", result[f"e2e_{label}"]["steps"])
-    lines.append(f"\ncontrol steps commanded for questions and refusals: {p['steps_commanded_for_questions_refusals']}")
+            row(f"end to end, 2-3 steps, {words}", result[f"e2e_{label}"])
+            row("  plan steps completed", result[f"e2e_{label}"]["steps"])
+    lines.append(f"\nsteps planned for questions, refusals, stops and answers: "
+                 f"{p['steps_commanded_for_questions_refusals']}")
     return "\n".join(lines)
 
 

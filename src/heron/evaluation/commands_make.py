@@ -7,7 +7,7 @@ Every expected plan is written here from the phrase bank's own arguments and, fo
 the simulator's positions with this file's geometry (never by calling the interpreter); scenes where a
 relation is within 2 cm of a tie are skipped. Push directions are ones the layout leaves free
 (``heron.envs.tabletop.tasks.push.push_feasible``), so that the end-to-end runs measure the policy, not the layout.
-Lines: ``{"id", "command", "seed", "category", "expect": "plan"|"question"|"refusal",
+Lines: ``{"id", "command", "seed", "category", "expect": "plan"|"question"|"refusal"|"stop"|"answer",
 "steps": [{"task", "args"}]}``; each step's success predicate is its task family's own.
 """
 
@@ -188,8 +188,8 @@ def ambiguous(m: Maker):
     a, b = m.pick(COLORS, 2)
     options = ["pick up the block", "touch the cube", "put it in the tray", f"move the {m.obj(a)}",
                f"push the {m.obj(a)}", f"pick up the {a} {b} block", f"move the {m.obj(a)} into the zone",
-               f"stack the {m.obj(a)}", "", "   ", "把红色方块放进托盘", "pon el bloque rojo en la bandeja",
-               f"put the {m.obj(a)}", "stack it on the blue one", "touch the other one", "hello there",
+               f"stack the {m.obj(a)}", "", "   ", "把红色方块放进托盘", "touch it",
+               f"put the {m.obj(a)}", "stack it on the blue one", "touch the other one", "put the block in the tray",
                f"pick up the {m.obj(a)} and the {m.obj(b)} and put it in the tray"]
     return options[int(m.rng.integers(len(options)))], "question", []
 
@@ -208,8 +208,80 @@ def impossible(m: Maker):
     return options[int(m.rng.integers(len(options)))], "refusal", []
 
 
+def stop(m: Maker):
+    (a,) = m.pick(COLORS, 1)
+    options = ["stop", "halt!", "freeze", "cancel that", "stop right now", "robot, stop", "never mind", "wait",
+               "hold on", "stop moving", "abort", "emergency stop", "please stop", f"stop pushing the {m.obj(a)}",
+               "that's enough", "Stop! put it in the bowl"]
+    return options[int(m.rng.integers(len(options)))], "stop", []
+
+
+def negation(m: Maker):
+    """Negated requests: nothing moves (an answer says what was understood); a negated part next to a
+    request takes its block out of the plan. Every plan here has one step (the end-to-end sample of 2-3
+    step commands stays the one measured before these kinds existed)."""
+    a, b = m.pick(COLORS, 2)
+    d = m.direction(a)
+    options = [
+        (f"don't touch the {m.obj(a)}", "answer", []), ("don't touch anything", "answer", []),
+        (f"do not put the {m.obj(a)} in the bowl", "answer", []), (f"never stack the {m.obj(a)} on the {m.obj(b)}", "answer", []),
+        (f"please don't pick up the {m.obj(a)}", "answer", []), (f"you should not move the {m.obj(a)}", "answer", []),
+        ("don't move any block", "answer", []), (f"I don't want you to tap the {m.obj(a)}", "answer", []),
+        (f"put the {m.obj(a)} in the bowl but don't touch the {m.obj(b)}", "plan", [step("place", object=a)]),
+        (f"touch the {m.obj(a)} but never the {m.obj(b)}", "plan", [step("touch", object=a)]),
+        (f"pick up the {m.obj(a)}, and do not touch the {m.obj(b)}", "plan", [step("pick", object=a)]),
+    ]
+    if d:
+        options.append((f"never push the {m.obj(a)} {m.dword(d)}", "answer", []))
+    return options[int(m.rng.integers(len(options)))]
+
+
+def correction(m: Maker):
+    """Corrections inside one utterance: only the corrected request is planned."""
+    a, b, c = m.pick(COLORS, 3)
+    zones = m.zones
+    d = m.direction(a)
+    options = [
+        (f"put the {m.obj(a)} in the bowl, no wait, the {m.obj(b)}", [step("place", object=b)]),
+        (f"pick up the {m.obj(a)}, sorry, I mean the {m.obj(b)}", [step("pick", object=b)]),
+        (f"touch the {m.obj(a)}, actually the {m.obj(b)}", [step("touch", object=b)]),
+        (f"put the {m.obj(a)} in the bowl, actually put it on the {m.obj(b)}", [step("stack", object=a, base=b)]),
+        (f"stack the {m.obj(a)} on the {m.obj(b)}, no, on the {m.obj(c)}", [step("stack", object=a, base=c)]),
+        (f"put the {m.obj(a)} on the {m.obj(b)}, I mean in the tray", [step("place", object=a)]),
+        (f"grab the {m.obj(a)}, no wait, tap the {m.obj(b)}", [step("touch", object=b)]),
+    ]
+    if len(zones) > 1:
+        z1, z2 = zones[0], zones[1]
+        options.append((f"move the {m.obj(a)} to the {z1} zone, sorry, the {z2} zone", [step("zone", object=a, zone=z2)]))
+    if d:
+        other = [x for x in ("left", "right", "forward", "back") if x != d]
+        d0 = str(m.rng.choice(other))
+        options.append((f"push the {m.obj(a)} {m.dword(d0)}, no wait, {m.dword(d)}", [step("push", object=a, direction=d)]))
+        options.append((f"tap the {m.obj(a)}, no wait, push it {m.dword(d)}", [step("push", object=a, direction=d)]))
+    text, steps = options[int(m.rng.integers(len(options)))]
+    return text, "plan", steps
+
+
+def out_of_scope(m: Maker):
+    """Open requests, questions, statements, nonsense and foreign words: refused, naming the skills."""
+    (a,) = m.pick(COLORS, 1)
+    options = ["make me a sandwich", f"hand me the {m.obj(a)}", "bring me a coffee", "water the plants", "tell me a joke",
+               "what is your name", f"is the {m.obj(a)} heavy", f"where is the {m.obj(a)}", "how many blocks are there",
+               "the sky is blue", f"the {m.obj(a)} is pretty", f"the {m.obj(a)} is in the bowl", "asdf qwer",
+               f"blorp the {m.obj(a)}", f"levitate the {m.obj(a)}", "pon el bloque rojo en la bandeja",
+               "mets le bloc rouge dans le bol", "nimm den roten Block", "build a house", "pick up the banana"]
+    return options[int(m.rng.integers(len(options)))], "refusal", []
+
+
+def help_request(m: Maker):
+    options = ["help", "what can you do", "What can you do?", "what are your skills", "hello", "what can I say"]
+    return options[int(m.rng.integers(len(options)))], "answer", []
+
+
 CATEGORIES = {"single": (single, 45), "compound": (compound, 35), "quantified": (quantified, 20),
-              "relational": (relational, 20), "ambiguous": (ambiguous, 20), "impossible": (impossible, 25)}
+              "relational": (relational, 20), "ambiguous": (ambiguous, 20), "impossible": (impossible, 25),
+              "stop": (stop, 10), "negation": (negation, 15), "correction": (correction, 20),
+              "out_of_scope": (out_of_scope, 25), "help": (help_request, 5)}
 
 
 def build(seed: int = 0) -> list[dict]:

@@ -82,18 +82,14 @@ def correct(before: str, fix: str) -> str:
             tail.append(d)
     if new.dest is not None:
         words = fix[new.dest[0]:new.dest[1].end]
+        bare = new.dest[0] == new.dest[1].start  # "sorry, the yellow zone": the place without its preposition
         if old.dest is not None:
-            edits.append((old.dest[0], old.dest[1].end, words))
+            edits.append((old.dest[1].start if bare else old.dest[0], old.dest[1].end, words))
         else:
-            tail.append(words)
+            tail.append(("in " if bare else "") + words)
     if new.obj is not None:
         words = fix[new.obj.start:new.obj.end]
-        if _is_place(new.obj):
-            if old.dest is not None:
-                edits.append((old.dest[1].start, old.dest[1].end, words))
-            else:
-                tail.append("in " + words)
-        elif old.dest is not None and not _is_place(old.dest[1]) and new.dest is None:
+        if old.dest is not None and not _is_place(old.dest[1]) and new.dest is None:
             edits.append((old.dest[1].start, old.dest[1].end, words))  # the base: the block named last
         elif old.obj is not None:
             edits.append((old.obj.start, old.obj.end, words))
