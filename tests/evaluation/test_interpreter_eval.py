@@ -102,13 +102,13 @@ def test_run_refusal_commands_nothing_and_a_plan_reports_each_step(tmp_path, tin
     summary = json.loads(out.read_text())
     assert [o["args"] for o in summary["outcomes"]] == [{"object": "red"}, {"object": "blue"}]
     assert summary["canonical"] is True and summary["outcomes"][0]["instruction"] == "touch the red block"
+    # an untrained policy fails step 1 within its 3 steps; step 2 is then not run
+    assert summary["outcomes"][0]["steps"] == 3 and summary["outcomes"][1]["success"] is None
+    assert summary["success"] is False and summary["steps"] == 3
     assert main(["run", "-i", "tap the scarlet block", "--user-words", "--policy", str(tiny_onnx),
                  "--max-steps", "2", "--json", str(out)]) == 0
     summary = json.loads(out.read_text())
     assert summary["canonical"] is False and summary["outcomes"][0]["instruction"] == "tap the scarlet block"
-    # an untrained policy fails step 1 within its 3 steps; step 2 is then not run
-    assert summary["outcomes"][0]["steps"] == 3 and summary["outcomes"][1]["success"] is None
-    assert summary["success"] is False and summary["steps"] == 3
 
 
 def test_chat_through_the_interpreter(tiny_onnx):
