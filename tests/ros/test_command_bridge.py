@@ -1,5 +1,7 @@
 """/heron/command through the interpreter on the real policy node: plans, progress, questions,
-refusals and bad input on /heron/feedback; nothing moves for a question or a refusal."""
+refusals, answers, stops and bad input on /heron/feedback; nothing moves for a question, a refusal or
+an answer; a stop holds; the policy hears each step's canonical phrasing unless command_user_words;
+a command sent before the node is active (or before it existed: latched) runs at activation."""
 
 import json
 
@@ -11,6 +13,7 @@ from std_msgs.msg import String
 from test_policy_node import Harness
 
 from heron.ros.command_bridge import COMMAND, FEEDBACK, SCENE, TASK_STATUS
+from heron.ros.latched import latched_publisher
 from heron.ros.policy_node import PolicyNode
 
 
@@ -36,7 +39,7 @@ def bridge_rig(ros_context):
     h.destroy_node()
 
 
-def say(h, text, kinds=("plan", "question", "refusal", "error")):
+def say(h, text, kinds=("plan", "question", "refusal", "answer", "stop", "error")):
     n = len(h.feedback)
     h.command_pub.publish(String(data=text))
     return wait_for(lambda: next((f for f in h.feedback[n:] if f["type"] in kinds), None), what=f"feedback on {text!r}")
@@ -55,6 +58,9 @@ def nothing_moved(h):
     ("把红色方块放进托盘", "question", "English"),
     ("pick up the red blue block", "question", "two colours"),
     ("pick up the block", "question", "which block"),
+    ("make me a sandwich", "refusal", "sandwich"),
+    ("don't touch anything", "answer", "nothing moves"),
+    ("what can you do", "answer", "I can pick up"),
 ])
 def test_questions_refusals_and_bad_input_command_nothing(bridge_rig, text, kind, needle):
     node, h = bridge_rig
@@ -68,7 +74,8 @@ def test_a_plan_runs_step_by_step_with_progress_then_holds(bridge_rig):
     node, h = bridge_rig
     f = say(h, "touch the crimson cube, then tap the blue one")
     assert f["type"] == "plan" and [s["args"] for s in f["steps"]] == [{"object": "red"}, {"object": "blue"}]
-    wait_for(lambda: h.moving() and node.loop.instruction == "touch the crimson cube", what="step 1 commanded")
+    assert [s["instruction"] for s in f["steps"]] == ["touch the red block", "touch the blue block"]  # what the policy hears
+    wait_for(lambda: h.moving() and node.loop.instruction == "touch the red block", what="step 1 commanded")
     # feedback travels over ROS 2: it may land a moment after the node starts commanding
     wait_for(lambda: any(p["type"] == "progress" and p["state"] == "started" and p["step"] == 1 for p in h.feedback),
              what="progress 'started' for step 1")
@@ -76,7 +83,7 @@ def test_a_plan_runs_step_by_step_with_progress_then_holds(bridge_rig):
     # (it was 1.5 s: on a loaded machine step 1 could time out before the feedback above had arrived)
     assert not any(p["type"] == "finished" for p in h.feedback), h.feedback
     h.task_status_pub.publish(String(data=json.dumps({"task": "touch", "args": {"object": "red"}, "success": True})))
-    wait_for(lambda: node.loop.instruction == "tap the blue one", what="step 2 commanded")
+    wait_for(lambda: node.loop.instruction == "touch the blue block", what="step 2 commanded")
     # step 2 is never judged done: it times out, the plan ends and the node holds
     fin = wait_for(lambda: next((x for x in h.feedback if x["type"] == "finished"), None), timeout=10.0, what="the end")
     assert fin["success"] is False and fin["steps_done"] == 1 and "timed out" in fin["reason"]
@@ -109,3 +116,58 @@ def test_raw_instruction_ends_a_running_plan(bridge_rig):
     fin = wait_for(lambda: next((x for x in h.feedback if x["type"] == "finished"), None), what="the plan ended")
     assert fin["success"] is False and "superseded" in fin["reason"]
     wait_for(lambda: node.loop.instruction == "touch the yellow block" and h.moving(), what="the raw path")
+
+
+def test_stop_on_the_command_topic_does_what_the_stop_service_does(bridge_rig):
+    node, h = bridge_rig
+    say(h, "touch the red block, then touch the green block")
+    wait_for(lambda: h.moving() and node.loop.instruction == "touch the red block", what="step 1")
+    f = say(h, "stop!")
+    assert f["type"] == "stop" and f["stop"] is True and f["steps"] == []
+    fin = wait_for(lambda: next((x for x in h.feedback if x["type"] == "finished"), None), what="the plan ended")
+    assert fin["success"] is False and fin["reason"] == "stopped by a command" and fin["steps_done"] == 0
+    wait_for(lambda: h.holding("stopped: /heron/stop was called"), what="the hold")
+    assert node.stopped and node.command_bridge.run is None
+    # with no plan running, a stop still holds (as /heron/stop would)
+    node.stopped = False
+    say(h, "halt")
+    assert node.stopped
+
+
+@pytest.mark.parametrize("user_words,heard", [(True, "tap the scarlet block"), (False, "touch the red block")])
+def test_command_user_words_passes_the_persons_words(ros_context, user_words, heard):
+    overrides = {"policy": "expert", "stale_timeout_s": 0.3, "control_rate_hz": 20.0, "command_embedding": False,
+                 "command_user_words": user_words}
+    node = PolicyNode(context=ros_context, parameter_overrides=[Parameter(k, value=v) for k, v in overrides.items()])
+    h = Harness(ros_context)
+    pub = latched_publisher(h, String, COMMAND)
+    spinner = Spinner(ros_context, node, h)
+    try:
+        node.trigger_configure()
+        pub.publish(String(data="tap the scarlet block"))  # before activation: kept, started at activation
+        wait_for(lambda: node.command_bridge.waiting is not None, what="the plan kept while inactive")
+        assert node.loop.instruction is None and node.command_bridge.run is None
+        node.trigger_activate()
+        wait_for(lambda: node.loop.instruction == heard and h.moving(), what="the step commanded at activation")
+    finally:
+        spinner.close()
+        node.destroy_node()
+        h.destroy_node()
+
+
+def test_a_latched_command_sent_before_the_node_existed_runs(ros_context):
+    h = Harness(ros_context)
+    pub = latched_publisher(h, String, COMMAND)
+    pub.publish(String(data="touch the green block"))
+    node = PolicyNode(context=ros_context, parameter_overrides=[
+        Parameter("policy", value="expert"), Parameter("control_rate_hz", value=20.0), Parameter("command_embedding", value=False)])
+    spinner = Spinner(ros_context, node, h)
+    try:
+        node.trigger_configure()
+        node.trigger_activate()
+        wait_for(lambda: node.loop.instruction == "touch the green block" and h.moving(), timeout=10.0,
+                 what="the late joiner running the latched command")
+    finally:
+        spinner.close()
+        node.destroy_node()
+        h.destroy_node()

@@ -6,14 +6,20 @@ object vocabulary of the parameters ``command_blocks`` / ``command_zones`` / ``c
 (then refusals only cover what the vocabulary rules out). /heron/feedback (std_msgs/String JSON)
 answers every command and scene message::
 
-    {"type": "plan", "command", "steps": [{"task", "args", "instruction"}], "question": null, "refusal": null}
-    {"type": "question" | "refusal", "command", "steps": [], "question" | "refusal": "..."}
+    {"type": "plan", "command", "steps": [{"task", "args", "instruction"}], "question": null, "refusal": null,
+     "stop": false, "answer": null, "notes": [...]}
+    {"type": "question" | "refusal" | "answer", "command", "steps": [], "question" | "refusal" | "answer": "..."}
+    {"type": "stop", "command", "steps": [], "stop": true, "notes": ["stopping: ..."]}
     {"type": "progress", "step", "of", "task", "args", "instruction", "state": "started" | "done" | "failed", "reason"}
     {"type": "finished", "command", "success", "steps_done", "of", "reason"}
     {"type": "scene", "ok": true, "blocks", "zones"}  |  {"type": "error", "source": "scene" | "command", "error"}
 
-A question or refusal commands nothing. A plan's steps go to the node as instructions, one at a
-time; a step is done when the policy's done probability passes ``command_done_threshold`` (after
+A question, a refusal or an answer ("help", a negated request) commands nothing. A stop ("stop",
+"halt", "cancel that") does what /heron/stop does: the running plan ends and the node holds. A plan's
+steps go to the node as instructions, one at a time: each step's canonical (training) phrasing, or
+the person's words for it with ``command_user_words``. /heron/command (and /heron/scene) are latched
+(heron/ros/latched.py), read from the node's construction on; a plan that arrives before the node is
+active starts at activation. A step is done when the policy's done probability passes ``command_done_threshold`` (after
 ``command_min_step_ticks`` control steps, so the previous step's done cannot end it), or when
 /heron/task_status (the simulator's judgement) reports success for that task and arguments; it fails
 after ``command_step_timeout_s``. The node holds (/heron/stop) when a plan ends either way.
@@ -32,6 +38,7 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy
 from std_msgs.msg import String
 
 from heron.envs.tabletop.objects import BLOCK_COLORS, DISTRACTORS, ZONE_COLORS
+from heron.ros.latched import LatchedSubscription
 
 COMMAND = "/heron/command"
 FEEDBACK = "/heron/feedback"
@@ -48,7 +55,8 @@ class BridgeConfig:
     command_done_threshold: float = 0.5
     command_step_timeout_s: float = 30.0
     command_min_step_ticks: int = 3
-    command_embedding: bool = True  # MiniLM fallback for wordings no rule reads (loads torch on first use)
+    command_embedding: bool = True  # MiniLM suggestions for wordings no rule reads (loads torch on first use)
+    command_user_words: bool = False  # give the policy the person's words for each step, not the canonical phrasing
 
     def __post_init__(self):
         if not self.command_blocks or not all(isinstance(b, str) and b for b in self.command_blocks):
@@ -80,6 +88,7 @@ def declare_and_read(node) -> BridgeConfig:
 class _Run:
     command: str
     steps: list
+    words: list[str]  # what the policy hears for each step
     index: int = -1
     started_at: float = 0.0
     start_ticks: int = 0
@@ -89,14 +98,15 @@ class CommandBridge:
     """Attach to a node: ``CommandBridge(node, instruct, stop, status)``.
 
     ``instruct(text)`` gives the node an instruction (as /heron/instruction would); ``stop()`` holds;
-    ``status()`` is the node's status dict (``instruction``, ``done``, ``steps``).
+    ``status()`` is the node's status dict (``instruction``, ``done``, ``steps``); ``active()`` says whether
+    the node commands now (a plan that arrives before waits for ``on_activate``).
     """
 
     def __init__(self, node, instruct: Callable[[str], None], stop: Callable[[], None], status: Callable[[], dict],
-                 config: BridgeConfig | None = None, interpreter=None):
+                 config: BridgeConfig | None = None, interpreter=None, active: Callable[[], bool] = lambda: True):
         from heron.language import make_interpreter, vocabulary_scene
 
-        self.node, self._instruct, self._stop, self._status = node, instruct, stop, status
+        self.node, self._instruct, self._stop, self._status, self._active = node, instruct, stop, status, active
         self.config = config or declare_and_read(node)
         c = self.config
         self.vocabulary = vocabulary_scene(blocks=c.command_blocks, zones=c.command_zones,
@@ -104,12 +114,13 @@ class CommandBridge:
         self.scene = self.vocabulary
         self.interpreter = interpreter or make_interpreter("minilm" if c.command_embedding else None)
         self.run: _Run | None = None
+        self.waiting: _Run | None = None  # a plan that came before activation
         self.feedback: list[dict] = []  # what was published, newest last (status and tests)
         reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
         self.pub = node.create_publisher(String, FEEDBACK, reliable)
-        self.subs = [node.create_subscription(String, COMMAND, self.on_command, reliable),
-                     node.create_subscription(String, SCENE, self.on_scene, reliable),
-                     node.create_subscription(String, TASK_STATUS, self.on_task_status, reliable)]
+        self.latched = [LatchedSubscription(node, String, COMMAND, self.on_command),
+                        LatchedSubscription(node, String, SCENE, self.on_scene)]
+        self.subs = [node.create_subscription(String, TASK_STATUS, self.on_task_status, reliable)]
         self.timer = node.create_timer(0.05, self.on_timer)
 
     # -- inputs ------------------------------------------------------------------------------------------
@@ -121,13 +132,32 @@ class CommandBridge:
             self._publish({"type": "error", "source": "command", "error": f"{type(exc).__name__}: {exc}"})
             return
         shown = text if len(text) <= 200 else text[:200] + f"... ({len(text)} characters)"
-        self._publish({"type": reply.kind, "command": shown, **reply.to_dict()})
+        canonical = not self.config.command_user_words
+        self._publish({"type": reply.kind, "command": shown, **reply.to_dict(canonical=canonical)})
+        if reply.kind == "stop":  # what /heron/stop does: the plan ends, the node holds
+            self.waiting = None
+            if self.run is not None:
+                self._finish(False, "stopped by a command", hold=True)
+            else:
+                self._stop()
+            return
         if reply.kind != "plan":
             return  # nothing is commanded; a plan already running goes on
+        run = _Run(text, list(reply.steps), [s.canonical if canonical else s.instruction for s in reply.steps])
+        if not self._active():
+            self.waiting = run  # kept, and started at activation
+            return
         if self.run is not None:
             self._finish(False, "replaced by a new command", hold=False)
-        self.run = _Run(text, list(reply.steps))
+        self.run = run
         self._next_step()
+
+    def on_activate(self) -> None:
+        """The node became active: start the plan that arrived before."""
+        run, self.waiting = self.waiting, None
+        if run is not None:
+            self.run = run
+            self._next_step()
 
     def on_scene(self, msg: String) -> None:
         from heron.language import scene_from_json
@@ -157,9 +187,8 @@ class CommandBridge:
         if run is None or run.index < 0:
             return
         status = self._status()
-        step = run.steps[run.index]
         ticks = int(status.get("steps") or 0) - run.start_ticks
-        if status.get("instruction") not in (None, step.instruction) and ticks > 0:
+        if status.get("instruction") not in (None, run.words[run.index]) and ticks > 0:
             self._finish(False, f"superseded by the instruction {status.get('instruction')!r}", hold=False)
         elif ticks >= self.config.command_min_step_ticks and float(status.get("done") or 0.0) > self.config.command_done_threshold:
             self._step_done(f"policy done {float(status['done']):.2f}")
@@ -176,7 +205,7 @@ class CommandBridge:
             return
         run.started_at = time.monotonic()
         run.start_ticks = int(self._status().get("steps") or 0)
-        self._instruct(run.steps[run.index].instruction)
+        self._instruct(run.words[run.index])
         self._progress("started", None)
 
     def _step_done(self, reason: str) -> None:
@@ -187,7 +216,7 @@ class CommandBridge:
         run = self.run
         step = run.steps[run.index]
         self._publish({"type": "progress", "step": run.index + 1, "of": len(run.steps), "task": step.task,
-                       "args": dict(step.args), "instruction": step.instruction, "state": state, "reason": reason})
+                       "args": dict(step.args), "instruction": run.words[run.index], "state": state, "reason": reason})
 
     def _finish(self, success: bool, reason: str, hold: bool = True) -> None:
         run, self.run = self.run, None
@@ -202,7 +231,7 @@ class CommandBridge:
         del self.feedback[:-100]
         text = json.dumps(data)
         if len(text) > MAX_MESSAGE_CHARS:
-            text = json.dumps({k: v for k, v in data.items() if k in ("type", "question", "refusal", "error")})
+            text = json.dumps({k: v for k, v in data.items() if k in ("type", "question", "refusal", "answer", "stop", "error")})
         try:
             self.pub.publish(String(data=text))
         except Exception as exc:  # noqa: BLE001 - a full history on a reliable writer: log, keep going

@@ -12,6 +12,32 @@ from heron.ros.params import PolicyNodeConfig
 from heron.runtime.simple import SIMPLE_POLICIES, make_simple_policy
 
 
+def configure_activity(config: PolicyNodeConfig) -> str:
+    """What configure is about to do, for the status: a first run exports the model to ONNX (about 13 s)."""
+    name = config.policy.strip()
+    if name in SIMPLE_POLICIES or name == "expert" or config.runtime != "onnx":
+        return "loading the policy"
+    try:
+        first = _needs_onnx_export(name)
+    except (FileNotFoundError, ValueError, ImportError):
+        return "loading the policy"  # load_node_policy says what is wrong
+    return "exporting the policy to ONNX (first run)" if first else "loading the policy"
+
+
+def _needs_onnx_export(name: str) -> bool:
+    """Whether ``heron.runtime.factory.onnx_dir_for`` will export: a policy folder with no cached export."""
+    from heron.runtime.factory import cache_root, export_key, resolve_policy_dir
+    from heron.runtime.lerobot_policy import is_lerobot
+    from heron.runtime.plugin import is_plugin
+
+    if is_plugin(name) or is_lerobot(name):
+        return False
+    folder = resolve_policy_dir(name)
+    if (folder / "spec.json").is_file():
+        return False
+    return not (cache_root() / "onnx" / export_key(folder) / "spec.json").is_file()
+
+
 def load_node_policy(config: PolicyNodeConfig, expert_source: Callable[[], np.ndarray | None]):
     """Returns (policy, image side it expects or None for "resize to config.image_size")."""
     name = config.policy.strip()

@@ -10,6 +10,9 @@ Outputs: heron/ros/command_output.py: TwistStamped (m/s, rad/s, for MoveIt Servo
          JSON), /diagnostics. Services /heron/stop, /heron/reset. Robot profiles: configs/ros/robots/.
 Lifecycle: configure loads the policy and wires topics; activate starts the control timer;
 deactivate commands a hold and stops. Bad or stale input -> hold (zero motion), reported in status.
+The instruction and command subscriptions exist from construction and are latched (heron/ros/
+latched.py): one sent before the node existed or while it configured (the first run exports the
+model to ONNX, about 13 s) is kept and applied at activation; the status says what configure does.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import time
 from collections import deque
 
 import numpy as np
-from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PoseStamped
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.callback_groups import ReentrantCallbackGroup
@@ -40,16 +43,17 @@ from heron.ros import topics
 from heron.ros.command_bridge import CommandBridge
 from heron.ros.command_output import CommandOutput
 from heron.ros.image_input import parse_cdr, to_policy_image
+from heron.ros.latched import LATCHED
 from heron.ros.latest_reader import LatestReader
 from heron.ros.node_main import run_node
 from heron.ros.params import PolicyNodeConfig, declare, read
-from heron.ros.policy_factory import load_node_policy
+from heron.ros.policy_factory import configure_activity, load_node_policy
+from heron.ros.policy_status import diagnostics, node_status
 from heron.ros.profiles import declare_profile
 from heron.ros.sensor_clock import SensorSetClock
 from heron.runtime.chunking import ChunkingConfig
 from heron.runtime.loop import ControlLoop, LoopConfig, LoopStep
 from heron.runtime.safety import POLICY_ERROR, SafetyConfig
-from heron.runtime.timing import percentiles_ms
 
 NODE_NAME = "heron_policy_node"
 SENSORS = ("front", "wrist", "joints", "ee_pose")
@@ -71,7 +75,8 @@ class PolicyNode(LifecycleNode):
         # /heron/command -> interpreter -> steps as instructions, /heron/feedback (heron/ros/command_bridge.py); made
         # before the on-set callback, which validates PolicyNodeConfig's parameters only
         self.command_bridge = CommandBridge(self, instruct=lambda text: self._on_instruction(String(data=text)),
-                                            stop=lambda: self._on_stop(None, Trigger.Response()), status=self.status)
+                                            stop=lambda: self._on_stop(None, Trigger.Response()), status=self.status,
+                                            active=lambda: self._active)
         self.add_on_set_parameters_callback(self._on_set_parameters)
         self._lock = threading.Lock()
         # Reentrant groups, with locks where state is shared: in rclpy's MultiThreadedExecutor an entity
@@ -100,6 +105,7 @@ class PolicyNode(LifecycleNode):
         self._active = False
         self._entities: list = []
         self.state = "unconfigured"
+        self.activity: str | None = None  # what a transition is doing, for the status ("exporting ...")
         self.stopped = False
         self.holding: str | None = None
         self.last_error: str | None = None
@@ -117,14 +123,20 @@ class PolicyNode(LifecycleNode):
         self._last_used_image_t: float | None = None
         self.image_to_cmd = deque(maxlen=5000)  # s, image arrival -> command publish
         self._logged: dict[str, str] = {}  # source -> last warning logged
-        self.status_pub = self.create_publisher(String, topics.STATUS, 10)
+        # latched (depth 10 as before): a client that joins during a long configure still sees "configuring: ..."
+        self.status_pub = self.create_publisher(String, topics.STATUS, QoSProfile(depth=10, reliability=LATCHED.reliability,
+                                                                                  durability=LATCHED.durability))
         self.diag_pub = self.create_publisher(DiagnosticArray, topics.DIAGNOSTICS, 10)
         self._diag_timer = self.create_timer(1.0, self._publish_diagnostics)
+        self._ensure_instruction_reader()  # from construction: an instruction sent while configuring is kept
 
     # -- lifecycle ------------------------------------------------------------------------------------
     def on_configure(self, state) -> TransitionCallbackReturn:
         try:
             self.config = read(self, PolicyNodeConfig)
+            self.state, self.activity = "configuring", configure_activity(self.config)
+            self.get_logger().info(f"configuring: {self.activity}")
+            self._publish_status()
             self.policy, image_size = load_node_policy(self.config, expert_source=lambda: self._expert_action)
             self.image_size = (image_size, image_size) if image_size else None
             c = self.config
@@ -138,18 +150,27 @@ class PolicyNode(LifecycleNode):
         except Exception as exc:  # noqa: BLE001 - a failed configure is reported, the node lives on
             self.last_error = f"configure failed: {exc}"
             self.get_logger().error(self.last_error)
-            self.state = "unconfigured"
+            self.state, self.activity = "unconfigured", None
             self._publish_status()
             return TransitionCallbackReturn.FAILURE
         self._create_entities()
-        self.state = "inactive"
+        self.state, self.activity = "inactive", None
         self.get_logger().info(f"configured: policy={c.policy!r} runtime={c.runtime} rate={c.control_rate_hz:g} Hz command={c.command_type}")
         self._publish_status()
         return TransitionCallbackReturn.SUCCESS
 
     def on_activate(self, state) -> TransitionCallbackReturn:
-        self._start_timer()
-        self.state = "active"
+        with self._tick_lock:  # what arrived before activation is applied now, before the first step
+            self._take_instruction()
+            with self._lock:
+                pending, self._pending_instruction = self._pending_instruction, None
+            if pending is not None and self.loop is not None:
+                error = self._apply_instruction(pending, time.monotonic())
+                if error:
+                    self.last_error = error
+            self._start_timer()
+            self.state = "active"
+        self.command_bridge.on_activate()
         self._publish_status()
         return super().on_activate(state)
 
@@ -178,6 +199,9 @@ class PolicyNode(LifecycleNode):
 
     def destroy_node(self) -> None:
         self._stop_control_thread()  # a node destroyed while active
+        if self._instruction_reader is not None:
+            self._instruction_reader.destroy()
+            self._instruction_reader = None
         super().destroy_node()
 
     def _stop_control_thread(self) -> None:
@@ -237,14 +261,28 @@ class PolicyNode(LifecycleNode):
             self._entities.append(self.create_subscription(Float64MultiArray, c.expert_topic, self._on_expert, reliable, callback_group=g))
         self.output = CommandOutput(self, c)
         self._entities += self.output.publishers
-        # read once per control step, not per message (heron/ros/latest_reader.py): a flooded topic cannot slow control
+        self._ensure_instruction_reader()
+
+    def _ensure_instruction_reader(self) -> None:
+        """The instruction reader, read once per control step, not per message (heron/ros/latest_reader.py): a
+        flooded topic cannot slow control. Made at construction; remade only if its topic or QoS changed."""
+        c, r = self.config, self._instruction_reader
+        key = (c.instruction_topic, c.instruction_qos)
+        if r is not None and getattr(r, "key", None) == key:
+            return
+        if r is not None:
+            r.destroy()
         self._instruction_reader = LatestReader(self.context, f"{self.get_name()}_instruction_reader", String, c.instruction_topic,
-                                                reliable=c.instruction_qos == "reliable")
+                                                reliable=c.instruction_qos == "reliable", latched=True)
+        self._instruction_reader.key = key
+
+    def _take_instruction(self) -> None:
+        reader = self._instruction_reader
+        msg = reader.take() if reader is not None else None
+        if msg is not None:
+            self._on_instruction(msg)
 
     def _destroy_entities(self) -> None:
-        if self._instruction_reader is not None:
-            self._instruction_reader.destroy()
-            self._instruction_reader = None
         for e in self._entities:
             kind = type(e).__name__
             {"Subscription": self.destroy_subscription, "Service": self.destroy_service, "Publisher": self.destroy_publisher}.get(kind, lambda _: None)(e)
@@ -403,10 +441,7 @@ class PolicyNode(LifecycleNode):
         loop = self.loop
         if loop is None or not self._active:
             return
-        reader = self._instruction_reader
-        msg = reader.take() if reader is not None else None
-        if msg is not None:
-            self._on_instruction(msg)
+        self._take_instruction()
         now = time.monotonic()
         with self._lock:
             self.sensor_clock.stepped()
@@ -418,16 +453,7 @@ class PolicyNode(LifecycleNode):
             loop.reset()
         reason = None
         if pending is not None:
-            seen, self._instruction_seen = self._instruction_seen, now
-            if pending == loop.instruction and not self.stopped and now - seen < self.config.instruction_repeat_s:
-                pending = None  # the same instruction repeated (a client re-sending it): the episode goes on
-        if pending is not None:
-            try:
-                loop.set_instruction(pending)
-                self.stopped = False
-            except Exception as exc:  # noqa: BLE001 - e.g. the tokenizer refuses it: hold, keep running
-                loop.instruction = None
-                reason = f"policy_error: set_instruction({pending!r}) failed: {type(exc).__name__}: {exc}"
+            reason = self._apply_instruction(pending, now)
         elif instr_error is not None and loop.instruction is not None:
             loop.instruction = None  # a rejected instruction ends the current one
         reason = reason or self._hold_reason(latest, errors, instr_error, now)
@@ -464,6 +490,20 @@ class PolicyNode(LifecycleNode):
             self._last_used_image_t = t_img
         self._last_done = step.done
         self._publish_status()
+
+    def _apply_instruction(self, text: str, now: float) -> str | None:
+        """Give the loop a received instruction; the hold reason if the policy refuses it."""
+        loop = self.loop
+        seen, self._instruction_seen = self._instruction_seen, now
+        if text == loop.instruction and not self.stopped and now - seen < self.config.instruction_repeat_s:
+            return None  # the same instruction repeated (a client re-sending it): the episode goes on
+        try:
+            loop.set_instruction(text)
+            self.stopped = False
+        except Exception as exc:  # noqa: BLE001 - e.g. the tokenizer refuses it: hold, keep running
+            loop.instruction = None
+            return f"policy_error: set_instruction({text!r}) failed: {type(exc).__name__}: {exc}"
+        return None
 
     def _hold_reason(self, latest: dict, errors: dict, instr_error: str | None, now: float) -> str | None:
         if self.stopped:
@@ -506,49 +546,15 @@ class PolicyNode(LifecycleNode):
             return
         self.commands_sent += int(sent)
 
-    # -- reporting --------------------------------------------------------------------------------------
+    # -- reporting (heron/ros/policy_status.py) ---------------------------------------------------------
     def status(self) -> dict:
-        loop = self.loop
-        timing = loop.stats.summary() if loop else {"stages": {"total": {}}, "missed_deadlines": 0, "steps": 0}
-        total = timing["stages"]["total"]
-        img = percentiles_ms(list(self.image_to_cmd))
-        return {
-            "state": "stopped" if self.stopped and self.state == "active" else self.state,
-            "policy": self.config.policy,
-            "instruction": loop.instruction if loop else None,
-            "done": round(float(getattr(self, "_last_done", 0.0)), 4),
-            "holding": self.holding,
-            "steps": timing["steps"],
-            "commands_sent": self.commands_sent,
-            "messages_in": self.messages_in,
-            "instructions_in": self.instructions_in,
-            "last_step_ms": self._last_step_ms,
-            "step_latency_ms": {"p50": total.get("p50_ms"), "p99": total.get("p99_ms")},
-            "inference_ms": {"p50": timing["stages"].get("inference", {}).get("p50_ms"), "p99": timing["stages"].get("inference", {}).get("p99_ms")},
-            "image_to_cmd_ms": {"p50": img["p50_ms"], "p99": img["p99_ms"]},
-            "missed_deadlines": timing["missed_deadlines"],
-            "bad_inputs": self.bad_inputs,
-            "last_bad_input": self.last_bad_input,
-            "last_bad_input_ms": self.last_bad_input_ms,
-            "safety_events": dict(loop.event_counts) if loop else {},
-            "last_error": self.last_error,  # None once the node is healthy again; then past_error holds it
-            "past_error": self.past_error,
-        }
+        return node_status(self)
 
     def _publish_status(self) -> None:
         self.status_pub.publish(String(data=json.dumps(self.status())))
 
     def _publish_diagnostics(self) -> None:
-        s = self.status()
-        d = DiagnosticStatus(name=f"{self.get_name()}: control", hardware_id="heron")
-        if s["state"] != "active":
-            d.level, d.message = DiagnosticStatus.WARN, f"not active ({s['state']})"
-        elif s["holding"]:
-            d.level, d.message = DiagnosticStatus.WARN, f"holding: {s['holding']}"
-        else:
-            d.level, d.message = DiagnosticStatus.OK, "commanding"
-        d.values = [KeyValue(key=k, value=json.dumps(v)) for k, v in s.items()]
-        msg = DiagnosticArray(status=[d])
+        msg = diagnostics(self, self.status())
         msg.header.stamp = self.get_clock().now().to_msg()
         self.diag_pub.publish(msg)
 

@@ -2,17 +2,21 @@
 
 Publishes /camera/front/image_raw, /camera/wrist/image_raw (rgb8), /joint_states (7 arm + 2 finger
 joints), /heron/ee_pose (PoseStamped) and /heron/task_status (String JSON {"task", "args",
-"instruction", "instruction_index", "success", "steps", "max_steps", "state", "waiting_for",
-"episode_started_at", "waited_s"}). Applies /heron/cmd_twist + /heron/gripper_cmd (or the raw
-/heron/cmd_action); a command older than ``cmd_timeout_s`` means "hold still". /heron/task (String
-JSON {"task", "args"?, "seed"?, "instruction"?}) resets the scene to a new task; bad JSON is
-reported and ignored.
+"instruction", "instruction_received", "task_instruction", "instruction_index", "success", "steps",
+"max_steps", "state", "waiting_for", "episode_started_at", "waited_s"}). Applies /heron/cmd_twist +
+/heron/gripper_cmd (or the raw /heron/cmd_action); a command older than ``cmd_timeout_s`` means
+"hold still". /heron/task (String JSON {"task", "args"?, "seed"?, "instruction"?}) resets the scene
+to a new task; bad JSON is reported and ignored. /heron/task and /heron/instruction are latched
+(heron/ros/latched.py): the last of each reaches this node even if it was sent before it started.
 
 Episode start (``episode_start: instruction``, the default): after a reset nothing moves and no step
-is counted until an instruction has arrived on /heron/instruction and then a command: the policy
-node's holds while it waits for its instruction spend none of the episode's budget, in either step
-mode. ``task_status`` says when the episode started (``episode_started_at``, node clock, s) and how
-long it waited for it (``waited_s``).
+is counted until an instruction has arrived on /heron/instruction and then a command sent with it.
+While a policy node publishes /heron/status, a command counts only once that status reports the
+instruction this node received: a hold sent because the policy has no instruction (yet, or lost)
+starts nothing. The holds spend none of the episode's budget, in either step mode. ``task_status``
+says when the episode started (``episode_started_at``, node clock, s) and how long it waited for it
+(``waited_s``); its ``instruction`` is the one received since the reset (``instruction_received``
+true), or the task's own wording until one arrives (``task_instruction`` always holds that).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from std_msgs.msg import Float64, Float64MultiArray, String
 from heron.policies.schema import PROPRIO, RGB_FRONT, RGB_WRIST
 from heron.ros import conversions as cv
 from heron.ros import topics
+from heron.ros.latched import LatchedSubscription
 from heron.ros.node_main import run_node
 from heron.ros.params import SimNodeConfig, declare, read
 from heron.ros.profiles import declare_profile
@@ -65,9 +70,12 @@ class SimNode(Node):
         self.create_subscription(TwistStamped, topics.CMD_TWIST, self._on_twist, reliable, callback_group=g)
         self.create_subscription(Float64, topics.GRIPPER_CMD, self._on_gripper, reliable, callback_group=g)
         self.create_subscription(Float64MultiArray, topics.CMD_ACTION, self._on_action, reliable, callback_group=g)
-        self.create_subscription(String, topics.TASK, self._on_task, reliable, callback_group=g)
+        self._latched = [LatchedSubscription(self, String, topics.TASK, self._on_task, callback_group=g)]
+        self._policy_instruction: str | None = None  # what the policy node's /heron/status says it acts on
+        self._policy_status_seen = False
         if c.episode_start == "instruction":
-            self.create_subscription(String, c.instruction_topic, self._on_instruction, reliable, callback_group=g)
+            self._latched.append(LatchedSubscription(self, String, c.instruction_topic, self._on_instruction, callback_group=g))
+            self.create_subscription(String, topics.STATUS, self._on_policy_status, reliable, callback_group=g)
         self._action = np.zeros(5, np.float32)
         self._action[4] = -1.0
         self._cmd_time: float | None = None
@@ -77,6 +85,7 @@ class SimNode(Node):
         self.waiting = c.wait_for_command
         self.steps = 0
         self._instruction_time: int | None = None  # node clock (ns) of the first instruction since the reset
+        self._instruction: str | None = None  # the instruction received since the reset (what the policy heard)
         self._reset_time = 0
         self.started_at: int | None = None  # node clock (ns) of the episode's first counted command
         self.last_error: str | None = None
@@ -113,7 +122,7 @@ class SimNode(Node):
         self.seed = seed
         self.steps, self.terminal, self.waiting = 0, False, self.config.wait_for_command
         self._cmd_time = None
-        self._instruction_time = self.started_at = None
+        self._instruction_time = self.started_at = self._instruction = None
         self._reset_time = self.get_clock().now().nanoseconds
         if not self.waiting:
             self.started_at = self._reset_time
@@ -122,9 +131,31 @@ class SimNode(Node):
         self._publish_all()
 
     def _on_instruction(self, msg: String) -> None:
-        if msg.data.strip() and self._instruction_time is None:
+        text = msg.data.strip()
+        if not text:
+            return
+        if self._instruction_time is None:
             self._instruction_time = self.get_clock().now().nanoseconds
+        if text != self._instruction:
+            self._instruction = text
             self._publish_status()
+
+    def _on_policy_status(self, msg: String) -> None:
+        try:
+            s = json.loads(msg.data)
+        except (json.JSONDecodeError, TypeError):
+            return
+        if isinstance(s, dict) and "instruction" in s:
+            self._policy_status_seen = True
+            text = s["instruction"]
+            self._policy_instruction = text.strip() if isinstance(text, str) else None
+
+    def _policy_has_it(self) -> bool:
+        """Whether the policy acts on the instruction this node received: true when no policy node reports a
+        status (a client of its own), else only once its status names that instruction."""
+        if not self._policy_status_seen and self.count_publishers(topics.STATUS) == 0:
+            return True
+        return self._policy_instruction is not None and self._policy_instruction == self._instruction
 
     # -- commands ---------------------------------------------------------------------------------------
     def _on_twist(self, msg: TwistStamped) -> None:
@@ -162,7 +193,8 @@ class SimNode(Node):
         before an instruction has arrived since the reset (nor, for a stamped command, stamped before it)."""
         if not self.waiting or self.config.episode_start == "command":
             return True
-        return self._instruction_time is not None and (not stamp_ns or stamp_ns >= self._instruction_time)
+        return (self._instruction_time is not None and (not stamp_ns or stamp_ns >= self._instruction_time)
+                and self._policy_has_it())
 
     def _command_received(self) -> None:
         self._cmd_time = time.monotonic()
@@ -232,9 +264,12 @@ class SimNode(Node):
         if self.waiting:
             need_instruction = self.config.episode_start == "instruction" and self._instruction_time is None
             waiting_for = f"an instruction on {self.config.instruction_topic}" if need_instruction else "a command"
+            if not need_instruction and self.config.episode_start == "instruction" and not self._policy_has_it():
+                waiting_for = "the policy node to report the instruction (its commands until then are holds)"
         started = self.started_at
         return {
-            "task": i["task"], "args": i["args"], "instruction": i["instruction"],
+            "task": i["task"], "args": i["args"], "instruction": self._instruction or i["instruction"],
+            "instruction_received": self._instruction is not None, "task_instruction": i["instruction"],
             "instruction_index": i["subtask_index"], "success": bool(i["success"]), "steps": self.steps,
             "max_steps": i["max_steps"], "state": state, "waiting_for": waiting_for,
             "episode_started_at": None if started is None else started * 1e-9,
