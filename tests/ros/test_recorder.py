@@ -67,3 +67,33 @@ def test_refuses_to_overwrite(ros_context, tmp_path):
     (tmp_path / "bag").mkdir()
     with pytest.raises(ValueError, match="output=.*already exists"):
         Recorder(context=ros_context, parameter_overrides=[rclpy.parameter.Parameter("output", value=str(tmp_path / "bag"))])
+
+
+def test_a_latched_topic_is_recorded_from_before_the_recorder_started(ros_context, tmp_path):
+    """Latched publishers (instruction, task): the recorder copies their QoS, so it also receives the last
+    message sent before it subscribed, and the bag says the publisher was transient local."""
+    from rosbags.highlevel import AnyReader
+
+    from heron.ros.latched import latched_publisher
+
+    pub_node = Node("operator", context=ros_context)
+    task = latched_publisher(pub_node, String, "/heron/task")
+    task.publish(String(data='{"task": "touch"}'))  # before the recorder exists
+    out = tmp_path / "bag"
+    rec = Recorder(context=ros_context, parameter_overrides=[
+        rclpy.parameter.Parameter("output", value=str(out)), rclpy.parameter.Parameter("topics", value=["/heron/task"]),
+        rclpy.parameter.Parameter("discovery_period_s", value=0.05)])
+    spin = Spinner(ros_context, pub_node, rec)
+    try:
+        wait_for(lambda: rec.counts.get("/heron/task", 0) >= 1, timeout=30, what="the latched task recorded")
+        task.publish(String(data='{"task": "pick"}'))
+        wait_for(lambda: rec.counts["/heron/task"] >= 2, timeout=20, what="the live task recorded")
+    finally:
+        spin.close()
+    rec.close()
+    rec.destroy_node()
+    pub_node.destroy_node()
+    with AnyReader([out]) as reader:
+        (conn,) = reader.connections
+        assert conn.ext.offered_qos_profiles[0].durability.name == "TRANSIENT_LOCAL"
+        assert [reader.deserialize(raw, conn.msgtype).data for _, _, raw in reader.messages()] == ['{"task": "touch"}', '{"task": "pick"}']
