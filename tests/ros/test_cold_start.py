@@ -107,7 +107,8 @@ class PolicyStandIn(Node):
         r = QoSProfile(depth=10)
         self.twist_pub = self.create_publisher(TwistStamped, topics.CMD_TWIST, r)
         self.gripper_pub = self.create_publisher(Float64, topics.GRIPPER_CMD, r)
-        self.status_pub = self.create_publisher(String, topics.STATUS, r)
+        # as the policy node publishes it: latched (a volatile status publisher is not a heron policy node)
+        self.status_pub = self.create_publisher(String, topics.STATUS, QoSProfile(depth=10, durability=DurabilityPolicy.TRANSIENT_LOCAL))
         self.task_pub = latched_publisher(self, String, topics.TASK)
         self.instruction_pub = latched_publisher(self, String, topics.INSTRUCTION)
         self.instruction = None

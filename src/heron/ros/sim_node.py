@@ -37,7 +37,7 @@ from std_msgs.msg import Float64, Float64MultiArray, String
 from heron.policies.schema import PROPRIO, RGB_FRONT, RGB_WRIST
 from heron.ros import conversions as cv
 from heron.ros import topics
-from heron.ros.latched import LatchedSubscription
+from heron.ros.latched import LATCHED, LatchedSubscription
 from heron.ros.node_main import run_node
 from heron.ros.params import SimNodeConfig, declare, read
 from heron.ros.profiles import declare_profile
@@ -75,7 +75,8 @@ class SimNode(Node):
         self._policy_status_seen = False
         if c.episode_start == "instruction":
             self._latched.append(LatchedSubscription(self, String, c.instruction_topic, self._on_instruction, callback_group=g))
-            self.create_subscription(String, topics.STATUS, self._on_policy_status, reliable, callback_group=g)
+            # latched, as the policy node publishes it: the newest status even if it was sent before this matched
+            self._status_sub = self.create_subscription(String, topics.STATUS, self._on_policy_status, LATCHED, callback_group=g)
         self._action = np.zeros(5, np.float32)
         self._action[4] = -1.0
         self._cmd_time: float | None = None
@@ -152,8 +153,8 @@ class SimNode(Node):
 
     def _policy_has_it(self) -> bool:
         """Whether the policy acts on the instruction this node received: true when no policy node reports a
-        status (a client of its own), else only once its status names that instruction."""
-        if not self._policy_status_seen and self.count_publishers(topics.STATUS) == 0:
+        latched status (a client of its own), else only once its status names that instruction."""
+        if not self._policy_status_seen and self._status_sub.get_publisher_count() == 0:
             return True
         return self._policy_instruction is not None and self._policy_instruction == self._instruction
 
