@@ -62,6 +62,10 @@ def test_a_real_causal_lm_writing_nonsense_falls_back_to_the_rules(tiny_lm):
     assert planner.last_source.startswith("rules (lm output")
     assert reply == Interpreter().interpret(text, SCENE)
     assert isinstance(planner.interpret("", SCENE), Question) and planner.last_source == "rules (input check)"
+    # stop, help, negation and out-of-scope requests never reach the LM: it could make up a plan
+    for text, kind in (("stop", "stop"), ("what can you do", "answer"), ("don't touch anything", "answer"),
+                       ("make me a sandwich", "refusal")):
+        assert planner.interpret(text, SCENE).kind == kind and planner.last_source == f"rules ({kind}: the LM is not asked)"
 
 
 def test_a_folder_without_a_model_is_a_clear_error(tmp_path):

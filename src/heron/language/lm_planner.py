@@ -4,7 +4,9 @@ PaLM-E / SayCan style: the LM reads the skill grammar, the scene and the command
 as JSON. Its output is never trusted: ``validate_lm_output`` checks it against the skill grammar
 (``heron/envs/tabletop/tasks`` families and arguments) and the scene (blocks and zones present, one block in the
 hand); anything malformed or impossible falls back to the rule interpreter, and ``last_source``
-says which answered. Nothing is downloaded: the folder must hold ``config.json`` and a tokenizer.
+says which answered. A stop, an answer (help, a negated request) or a refusal from the rules (out of
+scope, impossible here) is final: the LM is asked only where the rules plan or ask. Nothing is
+downloaded: the folder must hold ``config.json`` and a tokenizer.
 """
 
 from __future__ import annotations
@@ -61,11 +63,15 @@ class LMPlanner:
         if bad is not None:
             self.last_source = "rules (input check)"
             return bad
+        first = self.rules.interpret(text, scene)
+        if first.kind in ("stop", "answer", "refusal"):  # stop, help, negation, out of scope: never an LM plan
+            self.last_source = f"rules ({first.kind}: the LM is not asked)"
+            return first
         output = self.generate(PROMPT.format(scene=json.dumps(scene.to_dict()), command=text.strip()))
         reply, why = validate_lm_output(output, scene)
         if reply is None:
             self.last_source = f"rules (lm output {why})"
-            return self.rules.interpret(text, scene)
+            return first
         self.last_source = "lm"
         return reply
 
