@@ -137,3 +137,16 @@ def test_torch_compile_gives_the_eager_action(tiny_policy):
         p.set_instruction("pick up the red block")
     a, b = eager.act(obs), compiled.act(obs)
     assert np.abs(a.chunk - b.chunk).max() <= 1e-4
+
+
+def test_onnx_threads_spin_except_in_a_rate_limited_node(tiny_onnx):
+    from heron.runtime.onnx_policy import OnnxPolicy
+
+    def spinning(policy):
+        try:
+            return policy.step.get_session_options().get_session_config_entry("session.intra_op.allow_spinning")
+        except Exception:  # noqa: BLE001 - ORT raises when the entry is unset: its default, spinning
+            return "1"
+
+    assert spinning(OnnxPolicy(tiny_onnx, threads=2)) == "1"  # heron run / eval / bench: the fastest step
+    assert spinning(OnnxPolicy(tiny_onnx, threads=2, spin=False)) == "0"  # the ROS node at 10 Hz

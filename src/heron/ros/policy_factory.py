@@ -61,6 +61,7 @@ def load_node_policy(config: PolicyNodeConfig, expert_source: Callable[[], np.nd
     kwargs = {"runtime": config.runtime}
     if config.runtime == "onnx":
         kwargs["providers"] = list(config.providers)
+        kwargs["spin"] = False  # a 10 Hz node: ORT's threads sleep between steps (about 5% of a core, not 50%)
     policy = load_policy(name, **kwargs)
     # The model's own input size wins: that is what it was trained on.
     size = getattr(policy, "image_size", None) or config.image_size or 96

@@ -86,7 +86,8 @@ def provider_options(providers: list[str], cuda_graph: bool = False, trt_fp16: b
     return out
 
 
-def make_session(path: Path, providers: list[str], threads: int | None, options: list[dict] | None = None):
+def make_session(path: Path, providers: list[str], threads: int | None, options: list[dict] | None = None,
+                 spin: bool = True):
     import onnxruntime as ort
 
     ort.set_default_logger_severity(3)
@@ -95,11 +96,13 @@ def make_session(path: Path, providers: list[str], threads: int | None, options:
     if threads:
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
-    # ORT's pool threads spin-wait after every run by default. At a 10 Hz control rate that burnt half a
-    # core per session for nothing (50.6% of a core vs 4.6%, the same 3.5-3.9 ms step; README "Measured
-    # speed") and starved whatever shares the robot's computer, the node's own ROS callbacks included.
-    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    # ORT's pool threads spin-wait after every run by default: the fastest step when steps come back to back
+    # (heron run, eval, the benchmarks). At a 10 Hz control rate it burnt half a core per session for nothing
+    # (50.6% of a core vs 4.6%; docs/benchmarks.md) and starved whatever shares the robot's computer, so the
+    # ROS node asks for spin=False.
+    if not spin:
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
     try:
         sess = ort.InferenceSession(str(path), sess_options=opts, providers=providers, provider_options=options)
     except Exception as exc:  # ORT raises its own exception types (InvalidGraph, Fail, ...)
@@ -125,8 +128,10 @@ class OnnxPolicy:
     runtime = "onnx"
 
     def __init__(self, folder, providers=None, threads: int | None = None, precision: str = "fp32", cuda_graph: bool = False,
-                 trt_fp16: bool = True, trt_cache: str | Path | None = None):
+                 trt_fp16: bool = True, trt_cache: str | Path | None = None, spin: bool = True):
+        """``spin``: ORT's pool threads spin-wait between runs (fastest back-to-back; False for a rate-limited node)."""
         folder = Path(folder)
+        self.spin = bool(spin)
         self.folder = folder
         spec_path = folder / "spec.json"
         for name in ("spec.json", "policy_step.onnx", "instruction_encoder.onnx", "tokenizer.json"):
@@ -144,9 +149,9 @@ class OnnxPolicy:
         self.providers = resolve_providers(providers)
         self.cuda_graph = cuda_graph and self.providers[0] != "CPUExecutionProvider"
         options = provider_options(self.providers, self.cuda_graph, trt_fp16, trt_cache or folder / "trt_cache")
-        self.step = make_session(folder / f"policy_step{suffix}", self.providers, threads, options)
+        self.step = make_session(folder / f"policy_step{suffix}", self.providers, threads, options, spin=self.spin)
         check_signature(self.step, folder / f"policy_step{suffix}")
-        self.encoder = make_session(folder / f"instruction_encoder{suffix}", self.providers, threads)
+        self.encoder = make_session(folder / f"instruction_encoder{suffix}", self.providers, threads, spin=self.spin)
         self.provider = self.step.get_providers()[0]
         pol = self.spec["policy"]
         self.cameras, self.image_size = pol["cameras"], pol["image_size"]
