@@ -35,16 +35,16 @@ def test_wheel_installs_only_heron_and_runs_outside_the_repo(tmp_path):
     run([py, "-m", "pip", "install", "-q", TORCH])
     run([py, "-m", "pip", "install", "-q", wheel])
 
-    record = run([py, "-c", "import importlib.metadata as m; print('\\n'.join(str(f) for f in m.distribution('heron').files))"])
+    work = tmp_path / "elsewhere"  # outside the repo: nothing of the checkout is on sys.path
+    work.mkdir()
+    record = run([py, "-c", "import importlib.metadata as m; print('\\n'.join(str(f) for f in m.distribution('heron').files))"], cwd=work)
     tops = {line.split("/")[0] for line in record.split() if not line.startswith("..")}
     assert tops == {"heron", wheel.name.split("-")[0] + "-" + wheel.name.split("-")[1] + ".dist-info"}, tops
-    site = Path(run([py, "-c", "import heron, os; print(os.path.dirname(os.path.dirname(heron.__file__)))"]).strip())
+    site = Path(run([py, "-c", "import heron, os; print(os.path.dirname(os.path.dirname(heron.__file__)))"], cwd=work).strip())
     assert site.name == "site-packages" and not str(site).startswith(str(ROOT)), site
     for name in ("agent", "policies", "sim", "ros"):
         assert not (site / name).exists(), f"{name} in site-packages"
 
-    work = tmp_path / "elsewhere"
-    work.mkdir()
     bin_ = env_dir / "bin"
     env = {**os.environ, "HERON_CACHE": str(tmp_path / "cache"), "PATH": f"{bin_}:{os.environ['PATH']}"}
     plan = json.loads(run([bin_ / "heron", "plan", "put the red block in the bowl"], cwd=work, env=env).strip().splitlines()[-1])

@@ -23,6 +23,7 @@ class TorchPolicy:
         cfg = self.model.cfg
         self.cfg = cfg
         self.proprio_dim, self.action_dim = cfg.proprio_dim, cfg.action_dim
+        self.cameras, self.image_size = list(cfg.cameras), cfg.image_size  # as OnnxPolicy: what observations must hold
         self.tokenizer = Tokenizer(tokenizer_dir(cfg.language), cfg.language.max_tokens)
         self.history = History(cfg.cameras, 1 if self.model.head.recurrent else cfg.history)
         self.provider = f"torch-{self.device}" + ("-compiled" if compile else "")
