@@ -30,7 +30,8 @@ def test_bench_train_curve_excludes_evaluation_time(tmp_path, synthetic_demos, c
     assert res["eval_minutes"] > 0  # evaluations happened and were timed apart
     history = json.loads((out / "history.json").read_text())
     summary = history[-1]["summary"]
-    assert summary["wall_s"] - summary["train_s"] == pytest.approx(summary["eval_s"], abs=0.05)
+    # the gap is the evaluations (several seconds here), give or take setup and saving on a loaded machine
+    assert summary["wall_s"] - summary["train_s"] == pytest.approx(summary["eval_s"], abs=0.5)
     assert all(0 <= c["success"] <= 1 for c in res["curve"])
     assert res["minutes_to_80"] is None or res["minutes_to_80"] in minutes
     assert png.stat().st_size > 1000
