@@ -63,7 +63,7 @@ metaworld-model: $(VENV)/.installed-dev
 
 metaworld-eval: $(VENV)/.installed-dev
 	$(BIN)/heron eval --policy metaworld-mt50 --suite metaworld-mt50 --episodes 10 --workers 2 --json docs/results/metaworld-mt50.json
-	$(BIN)/heron eval --policy metaworld-mt50 --suite metaworld-mt50 --episodes 2 --workers 2 --shuffle-instructions \
+	$(BIN)/heron eval --policy metaworld-mt50 --suite metaworld-mt50 --episodes 1 --workers 2 --shuffle-instructions \
 	   --json docs/results/metaworld-mt50-shuffled.json
 	$(BIN)/python -m heron.evaluation.metaworld_card --eval docs/results/metaworld-mt50.json \
 	   --shuffled docs/results/metaworld-mt50-shuffled.json --policy src/heron/policies/metaworld-mt50
