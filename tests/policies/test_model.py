@@ -69,7 +69,7 @@ def test_language_changes_the_action():
     (["vision.depths=[1]"], "vision.hidden_sizes"),
     (["histroy=2"], "did you mean 'history'"),
     (["image_size=big"], "image_size"),
-    (["cameras=[rgb_top]"], "cameras"),
+    (["cameras=[top]"], "cameras"),  # camera keys are named rgb_<camera>
 ])
 def test_bad_config_names_the_key(override, needle):
     with pytest.raises(ConfigError) as err:

@@ -82,11 +82,8 @@ class Operator:
         self.String = String
         self.node = Node("heron_operator", context=context)
         r = QoSProfile(depth=10)
-        from heron.ros.latched import latched_publisher
-
-        # latched (transient local, depth 1), like the nodes' readers: a node that joins late still gets the last one
-        self.task_pub = latched_publisher(self.node, String, topics.TASK)
-        self.instruction_pub = latched_publisher(self.node, String, topics.INSTRUCTION)
+        self.task_pub = self.node.create_publisher(String, topics.TASK, r)
+        self.instruction_pub = self.node.create_publisher(String, topics.INSTRUCTION, r)
         self.task_status: list[dict] = []
         self.status: list[dict] = []
         self.node.create_subscription(String, topics.TASK_STATUS, lambda m: self.task_status.append(json.loads(m.data)), r)
