@@ -110,7 +110,8 @@ def collect_metaworld(tasks: str = "mt50", episodes_per_task: int = 50, out: str
     workers = min(int(workers), len(items))
     shares = [items[w::workers] for w in range(workers)]
     features = {"cameras": {CAMERA: [image_size, image_size]}, "state": list(STATE_NAMES), "actions": list(ACTION_NAMES)}
-    write_meta(out, {"config": cfg, "features": features, "tasks": names, "episodes_per_task": int(episodes_per_task)})
+    meta = {"config": cfg, "features": features, "tasks": names, "episodes_per_task": int(episodes_per_task)}
+    write_meta(out, meta)  # before any work: the settings a resume is checked against
     counts = {"episode": 0, "skip": 0, "failed": 0}
     frames, failed_tasks = 0, {}
 
@@ -132,6 +133,5 @@ def collect_metaworld(tasks: str = "mt50", episodes_per_task: int = 50, out: str
     summary = {"out": str(out), "tasks": len(names), "episodes_written": counts["episode"], "episodes_resumed": counts["skip"],
                "episodes_failed": counts["failed"], "failed_by_task": failed_tasks, "frames_written": frames,
                "mean_frames": round(frames / max(1, counts["episode"]), 1), "wall_s": round(wall, 1)}
-    write_meta(out, {"config": cfg, "features": features, "tasks": names, "episodes_per_task": int(episodes_per_task),
-                     "summary": summary})
+    write_meta(out, meta | {"summary": summary})
     return summary

@@ -72,10 +72,7 @@ def _run_task(policy, task: str, episodes: int, seed: int, image_size: int, look
 
 def _worker(w: int, tasks: list[str], cfg: dict, q) -> None:
     try:
-        import torch
-
-        torch.set_num_threads(cfg["threads"])
-        from heron import load_policy
+        from heron import load_policy  # the runtime sets its own threads (ONNX sessions, or torch's)
 
         policy = load_policy(cfg["policy"], cfg["runtime"], threads=cfg["threads"])
         for task in tasks:

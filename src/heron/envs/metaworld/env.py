@@ -109,8 +109,6 @@ class MetaWorldEnv(gym.Env):
         self._env.seed(int(seed))
         self._raw, _ = self._env.reset()
         self._steps, self._success = 0, False
-        if self._expert is not None:
-            self._expert = None
         return self._obs(), {"instruction": self.instruction, "success": False, "task": self.task}
 
     def step(self, action):
@@ -128,7 +126,8 @@ class MetaWorldEnv(gym.Env):
         return self._obs(), float(reward), terminated, truncated, out
 
     def expert_action(self) -> np.ndarray:
-        """metaworld's scripted policy for this task, on the full (hidden) state: the demonstrator."""
+        """metaworld's scripted policy for this task, on the full (hidden) state: the demonstrator (stateless, so
+        one per env serves every episode)."""
         if self._expert is None:
             from metaworld import policies
 
