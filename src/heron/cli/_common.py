@@ -1,4 +1,4 @@
-"""Arguments and helpers shared by the commands that run a policy (run, chat, bench)."""
+"""Arguments and helpers shared by the commands that run a policy (run, chat, bench) or many episodes (collect, eval)."""
 
 from __future__ import annotations
 
@@ -67,3 +67,25 @@ def resolve_task(instruction: str, task: str | None, task_args: str | None) -> t
 
 def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def add_distributed_arguments(p, what: str, merge: str) -> None:
+    """``--shard i/N`` and ``--ray [ADDRESS]`` for the commands that run many episodes (collect, eval)."""
+    p.add_argument("--shard", default=None, metavar="I/N",
+                   help=f"run only shard I of N (from 0) of the {what}; N runs give what one run would ({merge}); "
+                        "e.g. a Slurm array: --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT")
+    p.add_argument("--ray", nargs="?", const="auto", default=None, metavar="ADDRESS",
+                   help="run episodes on Ray actors (pip install 'heron[ray]'): auto (the cluster `ray start` runs here; "
+                        "the default), HOST:PORT (a head's GCS), ray://HOST:PORT (Ray Client), or local (a private Ray on "
+                        "this machine, bound to 127.0.0.1). Usage statistics stay off unless RAY_USAGE_STATS_ENABLED is set")
+
+
+def ray_address(value: str | None) -> str | None:
+    """The --ray value, checked; sets RAY_USAGE_STATS_ENABLED=0 unless the user chose otherwise."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value not in ("auto", "local") and not value.startswith("ray://") and ":" not in value:
+        raise ValueError(f"--ray {value!r}: expected auto, local, HOST:PORT or ray://HOST:PORT")
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    return value

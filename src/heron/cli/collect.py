@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from heron.cli._common import add_distributed_arguments, ray_address
+
 HELP = "record scripted-expert demonstrations (DART noise) into an HDF5 dataset"
 
 
@@ -18,7 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="metaworld: rendering (cheap: no shadows or anti-aliasing, default; lerobot: metaworld's default look)")
     parser.add_argument("--episodes", type=int, default=100, help="episodes wanted in --out (default 100)")
     parser.add_argument("--out", default="data/demos", help="output folder; re-running resumes it (default data/demos)")
-    parser.add_argument("--workers", type=int, default=2, help="worker processes, one shard each (default 2)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="worker processes, one shard each (default 2); with --ray, Ray actors (default: one per CPU of the cluster)")
     parser.add_argument("--seed", type=int, default=0, help="episode i uses env seed SEED+i (default 0)")
     parser.add_argument("--noise", type=float, default=None,
                         help="std of DART noise on executed actions (default 0.2 on the tabletop, 0 on metaworld)")
@@ -42,6 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "failed episodes are kept (e.g. runs/NAME/final; train on [expert data, this data])")
     parser.add_argument("--policy-share", type=float, default=None,
                         help="with --policy: share of the steps the policy's action is executed, (0, 1] (default 1)")
+    add_distributed_arguments(parser, "episodes (tabletop: episode indices i, i+N, ...; metaworld: every N-th (task, demo))",
+                              "`heron data merge` joins the shards' folders")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -69,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         tasks=args.tasks,
         episodes=args.episodes,
         out=args.out,
-        workers=args.workers,
+        workers=args.workers or (None if args.ray else 2),
         seed=args.seed,
         noise=args.noise,
         image_size=args.image_size,
@@ -87,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
         episode_budget=args.episode_budget,
         policy=args.policy,
         policy_share=args.policy_share if args.policy_share is not None else (1.0 if args.policy else 0.0),
+        shard=args.shard,
+        ray=ray_address(args.ray),
     )
     print(json.dumps(summary, indent=2) if args.json else format_summary(summary))
     if summary["interrupted"]:
@@ -99,9 +106,11 @@ def run_metaworld(args: argparse.Namespace) -> int:
     from heron.collection.metaworld import collect_metaworld
 
     out = args.out if args.out != "data/demos" else "data/metaworld"
-    summary = collect_metaworld(tasks=args.tasks, episodes_per_task=args.episodes_per_task, out=out, workers=args.workers,
-                                seed=args.seed, noise=args.noise or 0.0, image_size=args.image_size, look=args.look,
-                                max_attempts=args.max_attempts, compression=args.compression, progress=not args.no_progress)
+    summary = collect_metaworld(tasks=args.tasks, episodes_per_task=args.episodes_per_task, out=out,
+                                workers=args.workers or (None if args.ray else 2), seed=args.seed, noise=args.noise or 0.0,
+                                image_size=args.image_size, look=args.look, max_attempts=args.max_attempts,
+                                compression=args.compression, progress=not args.no_progress, shard=args.shard,
+                                ray=ray_address(args.ray))
     print(json.dumps(summary) if args.json else
           f"{summary['episodes_written']} demonstrations written ({summary['episodes_resumed']} already there, "
           f"{summary['episodes_failed']} failed), {summary['frames_written']} frames in {summary['wall_s']} s -> {out}")

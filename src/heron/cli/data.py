@@ -1,11 +1,13 @@
-"""heron data export|import: heron demonstrations <-> LeRobotDataset v3.0, and ROS 2 bags -> heron."""
+"""heron data export|import|merge: heron demonstrations <-> LeRobotDataset v3.0, ROS 2 bags -> heron, and
+collection shards joined into one dataset."""
 
 from __future__ import annotations
 
 import json
 import sys
 
-HELP = "convert datasets: export heron demos to LeRobot v3.0, import LeRobot v3.0 or ROS 2 bags (--map map.yaml)"
+HELP = ("convert datasets: export heron demos to LeRobot v3.0, import LeRobot v3.0 or ROS 2 bags (--map map.yaml); "
+        "merge collection shards")
 FORMATS_OUT = ("lerobot",)
 FORMATS_IN = ("lerobot", "rosbag")
 
@@ -29,6 +31,11 @@ def add_arguments(p) -> None:
     i.add_argument("--map", default=None, help="mapping YAML (cameras, state/action columns or topics); see README")
     i.add_argument("--overwrite", action="store_true", help="replace --out once the new import is complete")
     i.add_argument("--no-progress", action="store_true")
+    m = sub.add_parser("merge", help="join dataset folders (e.g. `heron collect --shard i/N` outputs) into one")
+    m.add_argument("inputs", nargs="+", metavar="IN", help="dataset folders, e.g. data/demos-0 data/demos-1")
+    m.add_argument("--out", required=True, help="dataset folder to create (written whole, then moved into place)")
+    m.add_argument("--allow-missing", action="store_true", help="merge even when some shards of the run are not given")
+    m.add_argument("--overwrite", action="store_true", help="replace --out once the merged dataset is complete")
 
 
 def require(*modules: str) -> None:
@@ -59,6 +66,11 @@ def _progress(enabled: bool, what: str):
 
 
 def run(args) -> int:
+    if args.action == "merge":
+        from heron.data.merge import merge_datasets
+
+        print(json.dumps(merge_datasets(args.inputs, args.out, args.allow_missing, args.overwrite)))
+        return 0
     require("pyarrow", "av") if args.format == "lerobot" else require("rosbags")
     progress = _progress(not args.no_progress, f"{args.action} {args.format}")
     if args.action == "export":

@@ -40,6 +40,7 @@ from heron.data import (
     write_meta,
     write_paraphrases,
 )
+from heron.parallel import Shard, parse_shard, take_shard
 
 
 def stored_episodes(out: Path) -> list[EpisodeInfo]:
@@ -91,8 +92,14 @@ def collect(
     episode_budget: int = 400,
     policy: str | None = None,
     policy_share: float = 0.0,
+    shard: str | Shard | None = None,
+    ray: str | None = None,
 ) -> dict[str, Any]:
     """Collect ``episodes`` expert episodes into ``out`` (resuming what is there); returns the summary.
+
+    ``shard="i/N"``: only the episode indices i, i + N, ... (``heron data merge`` joins the N outputs into what
+    one run gives). ``ray``: run on Ray actors (``local``, ``auto``, ``HOST:PORT`` or ``ray://HOST:PORT``);
+    ``workers`` is then the number of actors (None: one per CPU of the cluster).
 
     On Ctrl-C the workers stop between steps, the metadata is saved and the summary says
     ``interrupted: True``; run the same call again to finish.
@@ -101,7 +108,7 @@ def collect(
         tasks=resolve_tasks(tasks),
         episodes=episodes,
         out=str(out),
-        workers=workers,
+        workers=workers or 1,
         seed=seed,
         noise=float(noise),
         image_size=image_size,
@@ -121,12 +128,21 @@ def collect(
     )
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    meta = _start_meta(out, cfg)
+    shard = parse_shard(shard)
+    meta = _start_meta(out, cfg, shard)
     done = {e.index for e in stored_episodes(out)}
-    todo = [i for i in range(cfg.episodes) if i not in done]
+    mine = take_shard(range(cfg.episodes), shard)
+    todo = [i for i in mine if i not in done]
 
-    tally, start = _Tally(), time.perf_counter()
-    interrupted = _run_workers(cfg, todo, tally, progress) if todo else False
+    tally, start, ray_stats = _Tally(), time.perf_counter(), None
+    if not todo:
+        interrupted = False
+    elif ray:
+        from heron.collection.ray_collect import run_ray
+
+        interrupted, ray_stats = run_ray(cfg, todo, tally, ray, workers, progress)
+    else:
+        interrupted = _run_workers(cfg, todo, tally, progress)
     elapsed = time.perf_counter() - start
 
     stored = stored_episodes(out)
@@ -134,20 +150,23 @@ def collect(
     saved = sum(tally.saved.values())
     summary = {
         "out": str(out),
-        "requested": cfg.episodes,
+        "requested": len(mine),
         "saved": saved,
-        "skipped": cfg.episodes - len(todo),
+        "skipped": len(mine) - len(todo),
         "failed": sum(tally.failed.values()),
         "missing": sorted(tally.missing),
         "stored": len(stored),
         "steps": tally.steps,
         "repaired": tally.repaired,
-        "workers": min(cfg.workers, len(todo)),
+        "workers": ray_stats.actors if ray_stats else min(cfg.workers, len(todo)),
         "elapsed_s": round(elapsed, 2),
         "episodes_per_min": round(saved / elapsed * 60, 1) if elapsed > 0 and saved else 0.0,
         "per_task": {t: {"saved": tally.saved[t], "failed": tally.failed[t], "stored": per_task[t]} for t in cfg.tasks},
         "interrupted": interrupted,
+        "shard": shard.to_dict() if shard else None,
     }
+    if ray_stats is not None:
+        summary["ray"] = ray_stats.to_dict()
     if cfg.policy:  # DAgger: how often the driving policy itself solved its episode
         summary["policy"] = {"name": cfg.policy, "share": cfg.policy_share,
                              "episodes_solved": sum(e.success for e in stored), "episodes": len(stored)}
@@ -168,11 +187,16 @@ def paraphrase_table(episodes: Sequence[EpisodeInfo]) -> dict[str, list[str]]:
     return {text: sorted(alts - {text}) for text, alts in table.items()}
 
 
-def _start_meta(out: Path, cfg: CollectConfig) -> dict[str, Any]:
+def _start_meta(out: Path, cfg: CollectConfig, shard: Shard | None = None) -> dict[str, Any]:
     """Check that ``out`` can be resumed with ``cfg``; record the settings and versions before any work."""
     meta = read_meta(out)
     _check_resume(out, cfg, meta)
+    if meta is not None and Shard.from_dict(meta.get("shard")) != shard:
+        raise ValueError(f"{out} holds shard {Shard.from_dict(meta.get('shard')) or 'none (the whole run)'}; this run asks for "
+                         f"{shard or 'the whole run'}. Give each shard its own --out, then `heron data merge` them")
     meta = meta or {"format": FORMAT_NAME, "version": FORMAT_VERSION, "created": _now(), "runs": []}
+    if shard is not None:
+        meta["shard"] = shard.to_dict()
     meta["config"] = cfg.data_settings()
     meta["seeds"] = {"base": cfg.seed, "rule": SEED_RULE}
     meta["versions"] = library_versions()
@@ -184,7 +208,8 @@ def _finish_meta(out: Path, meta: dict[str, Any], cfg: CollectConfig, summary: d
     meta["updated"] = _now()
     meta["counts"] = {"stored": summary["stored"], "per_task": {t: per_task[t] for t in cfg.tasks}}
     run = {k: summary[k] for k in ("saved", "skipped", "failed", "missing", "elapsed_s", "interrupted")}
-    meta["runs"].append({"finished": _now(), "episodes": cfg.episodes, "workers": cfg.workers, **run})
+    meta["runs"].append({"finished": _now(), "episodes": cfg.episodes, "workers": summary["workers"], **run,
+                         **({"ray": summary["ray"]["address"]} if summary.get("ray") else {})})
     write_meta(out, meta)
 
 
@@ -193,8 +218,9 @@ def _now() -> str:
 
 
 def format_summary(summary: dict[str, Any]) -> str:
+    shard = f" (shard {summary['shard']['index']}/{summary['shard']['count']})" if summary.get("shard") else ""
     lines = [
-        f"collected {summary['saved']} new episodes into {summary['out']} "
+        f"collected {summary['saved']} new episodes into {summary['out']}{shard} "
         f"({summary['skipped']} already there, {summary['stored']} stored in all)",
         f"failed expert attempts: {summary['failed']}; episodes missing after all attempts: {len(summary['missing'])}",
         f"{summary['steps']} steps in {summary['elapsed_s']:.1f} s with {summary['workers']} workers: "
@@ -207,6 +233,11 @@ def format_summary(summary: dict[str, Any]) -> str:
         pol = summary["policy"]
         lines.append(f"policy {pol['name']} drove {pol['share']:.0%} of the steps and solved {pol['episodes_solved']} of "
                      f"{pol['episodes']} stored episodes (failed ones are kept: the expert labelled their states)")
+    if summary.get("ray"):
+        r = summary["ray"]
+        lines.append(f"ray ({r['address']}): {r['actors']} actors on {r['nodes']} node(s), {r['replaced']} replaced, "
+                     f"{r['retried']} chunk(s) retried; connect {r['connect_s']:.1f} s, first actor ready {r['ready_s']:.1f} s, "
+                     f"shutdown {r['shutdown_s']:.1f} s")
     if summary["repaired"]:
         lines.append(f"removed {summary['repaired']} incomplete episode(s) left by an earlier crash")
     return "\n".join(lines)

@@ -54,32 +54,40 @@ def _worker(worker: int, cfg: CollectConfig, todo: list[int], cursor, results, s
                 index = _next_job(todo, cursor)
                 if index is None:
                     break
-                task, failed, saved, steps = task_of(cfg.tasks, index), 0, False, 0
-                for attempt in range(cfg.max_attempts):
-                    seed = episode_seed(cfg.seed, index, attempt)
-                    env = sim.make_env(image_size=cfg.image_size, control_hz=cfg.control_hz, split=cfg.split,
-                                       randomize=cfg.randomize)
-                    try:
-                        chain = draw_collect_chain(env, cfg, index, seed) if is_chain(cfg, index) else None
-                        episode, success = record_episode(env, task, index, seed, cfg.noise, cfg.split, stop,
-                                                          chain=chain, post_steps=cfg.post_steps, driver=driver)
-                    finally:
-                        env.close()
-                    if episode is None:  # stopped mid-episode: nothing to report
-                        return
-                    steps += episode.num_steps
-                    if success or driver is not None:  # a policy's failure is DAgger data too
-                        writer.write(episode)
-                        if cfg.video_dir and index < cfg.videos:
-                            _write_video(cfg, episode)
-                        saved = True
-                        break
-                    failed += 1
+                outcome = record_index(sim, cfg, index, writer, driver, stop)
+                if outcome is None:  # stopped mid-episode: nothing to report
+                    return
+                task, saved, failed, steps = outcome
                 results.put(("episode", worker, index, task, saved, failed, steps))
     except BaseException:
         results.put(("error", worker, traceback.format_exc()))
     finally:
         results.put(("exit", worker, None))
+
+
+def record_index(sim, cfg: CollectConfig, index: int, writer, driver=None, stop=None) -> tuple[str, bool, int, int] | None:
+    """Episode ``index`` with up to ``max_attempts`` tries (a new seed each), written to ``writer`` when kept;
+    returns (task, saved, failed attempts, steps), or None when ``stop`` was set mid-episode."""
+    task, failed, steps = task_of(cfg.tasks, index), 0, 0
+    for attempt in range(cfg.max_attempts):
+        seed = episode_seed(cfg.seed, index, attempt)
+        env = sim.make_env(image_size=cfg.image_size, control_hz=cfg.control_hz, split=cfg.split, randomize=cfg.randomize)
+        try:
+            chain = draw_collect_chain(env, cfg, index, seed) if is_chain(cfg, index) else None
+            episode, success = record_episode(env, task, index, seed, cfg.noise, cfg.split, stop,
+                                              chain=chain, post_steps=cfg.post_steps, driver=driver)
+        finally:
+            env.close()
+        if episode is None:
+            return None
+        steps += episode.num_steps
+        if success or driver is not None:  # a policy's failure is DAgger data too
+            writer.write(episode)
+            if cfg.video_dir and index < cfg.videos:
+                _write_video(cfg, episode)
+            return task, True, failed, steps
+        failed += 1
+    return task, False, failed, steps
 
 
 # --- the parent ------------------------------------------------------------------------------------

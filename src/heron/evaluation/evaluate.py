@@ -26,6 +26,7 @@ from heron.evaluation.suites import (
     narrow,
     plan_episodes,
 )
+from heron.parallel import Shard, parse_shard, take_shard
 from heron.viz.video import DEFAULT_VIDEO_SIZE, parse_video_size
 
 RUNTIMES = ("torch", "onnx")
@@ -60,6 +61,8 @@ def evaluate(
     threads: int | None = None,
     progress: bool | Callable[[dict], None] = False,
     runner: EpisodeRunner | None = None,
+    shard: str | Shard | None = None,
+    ray: str | None = None,
 ) -> dict[str, Any]:
     """Run ``episodes`` episodes of ``suite`` and return ``{"config", "aggregates", "overall", "episodes"}``.
 
@@ -67,9 +70,15 @@ def evaluate(
     line is one episode with its own seed and ``episodes`` is ignored. ``json_path`` also writes the
     markdown table and PNG chart beside it. ``runner`` reuses one in-process EpisodeRunner (its
     simulator connections) across calls, e.g. from a training callback.
+
+    ``shard="i/N"`` runs episodes i, i + N, ... of the planned ones (``heron eval --merge`` joins the N reports into
+    the one a whole run gives); ``ray`` runs them on Ray actors (``workers`` of them; None: one per CPU there).
     """
     t0 = time.perf_counter()
-    _check_args(policy, episodes, workers, runtime, videos)
+    shard = parse_shard(shard)
+    if ray and not isinstance(policy, (str, Path)):
+        raise ValueError("ray needs a policy name or folder (each actor loads its own), not a Policy object")
+    _check_args(policy, episodes, workers or 1, runtime, videos)
     names = known_tasks()
     if tasks:
         check_task_names(list(tasks), names, "--tasks: ")
@@ -79,24 +88,33 @@ def evaluate(
         episodes = len(suite_obj.entries)
     if shuffle_instructions and suite_obj.type == "chains":
         raise ValueError("--shuffle-instructions applies to single-instruction suites, not chains")
-    specs = plan_episodes(suite_obj, episodes, seed, names, shuffle_instructions)
+    planned = plan_episodes(suite_obj, episodes, seed, names, shuffle_instructions)
+    specs = take_shard(planned, shard)
+    if not specs:
+        raise ValueError(f"shard {shard}: no episodes fall to it ({len(planned)} planned); use fewer shards")
     if isinstance(policy, (str, Path)):
         policy = str(policy)
-        _check_policy(policy, runtime, workers)
+        _check_policy(policy, runtime, workers or 2)
     cfg = WorkerConfig(
         policy=policy, runtime=runtime, image_size=image_size, control_hz=control_hz,
         video_dir=str(video_dir) if video_dir else None, video_size=parse_video_size(video_size, "video_size"), loop=loop,
-        threads=threads or (1 if workers > 1 else None),
+        threads=threads or (1 if ray or workers > 1 else None),
     )
-    video_idx = _video_indices(specs, videos) if video_dir else set()
-    records = run_specs(cfg, specs, workers=workers, video_indices=video_idx,
-                        progress=_progress(progress, len(specs)), runner=runner)
+    video_idx = _video_indices(planned, videos) if video_dir else set()
+    ray_stats = None
+    if ray:
+        from heron.evaluation.ray_eval import run_specs_on_ray
+
+        records, ray_stats = run_specs_on_ray(cfg, specs, ray, workers, frozenset(video_idx), _progress(progress, len(specs)))
+    else:
+        records = run_specs(cfg, specs, workers=workers, video_indices=video_idx,
+                            progress=_progress(progress, len(specs)), runner=runner)
     aggregates = aggregate(records)
     result = {
         "config": {
             "policy": policy if isinstance(policy, str) else type(policy).__name__,
             "suite": suite_obj.name, "suite_type": suite_obj.type, "split": suite_obj.split,
-            "episodes": len(specs), "workers": workers, "seed": seed, "runtime": runtime,
+            "episodes": len(planned), "workers": workers, "seed": seed, "runtime": runtime,
             "tasks": list(tasks) if tasks else None,
             "instructions_file": str(instructions_file) if instructions_file else None,
             "shuffle_instructions": shuffle_instructions, "image_size": image_size, "control_hz": control_hz,
@@ -107,7 +125,10 @@ def evaluate(
         # the headline, for callers that want one number (training callbacks): success + interval
         "overall": {"success": aggregates["overall"]["rate"], **aggregates["overall"]},
         "episodes": records,
+        "shard": shard.to_dict() if shard else None,
     }
+    if ray_stats is not None:
+        result["ray"] = ray_stats.to_dict()
     wall = time.perf_counter() - t0
     result["wall_s"] = round(wall, 3)
     result["episodes_per_min"] = round(60 * len(records) / wall, 2)

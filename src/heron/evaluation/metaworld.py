@@ -14,7 +14,7 @@ from typing import Any
 
 from heron.evaluation.report import save_figure, write_json
 from heron.evaluation.stats import wilson_interval
-from heron.parallel import report_errors, run_workers
+from heron.parallel import Shard, parse_shard, report_errors, run_workers, take_shard
 
 SUITE = "metaworld-mt50"
 SEED = 1000
@@ -45,42 +45,58 @@ def check_policy_features(policy, env) -> None:
         raise ValueError(f"the policy does not fit {env.task}'s features: {msg}")
 
 
-def _run_task(policy, task: str, episodes: int, seed: int, image_size: int, look: str, shuffle: bool, names: list[str]) -> list[dict]:
-    from heron.envs.metaworld.env import MetaWorldEnv
-
-    env = MetaWorldEnv(task, image_size=image_size, look=look)
-    try:
-        check_policy_features(policy, env)
-        text = shuffled_instruction(task, names) if shuffle else env.instruction
-        out = []
-        for i in range(episodes):
-            obs, info = env.reset(seed=seed + i)
-            policy.reset()
-            policy.set_instruction(text)
-            steps, t0 = 0, time.perf_counter()
-            while True:
-                obs, _, terminated, truncated, info = env.step(policy.act(obs).action)
-                steps += 1
-                if terminated or truncated:
-                    break
-            out.append({"task": task, "seed": seed + i, "success": bool(info["success"]), "steps": steps,
-                        "instruction": text, "wall_s": round(time.perf_counter() - t0, 2)})
-        return out
-    finally:
-        env.close()
+def run_episode(policy, env, seed: int, text: str) -> dict:
+    """One episode from ``reset(seed)``: it depends only on (policy, task, seed), not on what the env ran before."""
+    obs, info = env.reset(seed=seed)
+    policy.reset()
+    policy.set_instruction(text)
+    steps, t0 = 0, time.perf_counter()
+    while True:
+        obs, _, terminated, truncated, info = env.step(policy.act(obs).action)
+        steps += 1
+        if terminated or truncated:
+            break
+    return {"task": env.task, "seed": seed, "success": bool(info["success"]), "steps": steps, "instruction": text,
+            "wall_s": round(time.perf_counter() - t0, 2)}
 
 
-def _worker(w: int, tasks: list[str], cfg: dict, q) -> None:
+class TaskRunner:
+    """A policy and one Meta-World env at a time (rebuilt, and checked against the policy, when the task changes)."""
+
+    def __init__(self, policy, cfg: dict):
+        self.policy, self.cfg, self.env = policy, cfg, None
+
+    def __call__(self, item: tuple[str, int]) -> dict:
+        from heron.envs.metaworld.env import MetaWorldEnv
+
+        task, seed = item
+        if self.env is None or self.env.task != task:
+            self.close()
+            self.env = MetaWorldEnv(task, image_size=self.cfg["image_size"], look=self.cfg["look"])
+            check_policy_features(self.policy, self.env)
+        text = shuffled_instruction(task, self.cfg["names"]) if self.cfg["shuffle"] else self.env.instruction
+        return run_episode(self.policy, self.env, seed, text)
+
+    def close(self) -> None:
+        if self.env is not None:
+            self.env.close()
+            self.env = None
+
+
+def _worker(w: int, items: list[tuple[str, int]], cfg: dict, q) -> None:
+    runner = None
     try:
         from heron import load_policy  # the runtime sets its own threads (ONNX sessions, or torch's)
 
-        policy = load_policy(cfg["policy"], cfg["runtime"], threads=cfg["threads"])
-        for task in tasks:
-            q.put(("task", w, _run_task(policy, task, cfg["episodes"], cfg["seed"], cfg["image_size"], cfg["look"],
-                                         cfg["shuffle"], cfg["names"])))
+        runner = TaskRunner(load_policy(cfg["policy"], cfg["runtime"], threads=cfg["threads"]), cfg)
+        for task in dict.fromkeys(t for t, _ in items):
+            q.put(("task", w, [runner(it) for it in items if it[0] == task]))
         q.put(("done", w, None))
     except BaseException:  # noqa: BLE001 - reported to the driver
         report_errors(w, q)
+    finally:
+        if runner is not None:
+            runner.close()
 
 
 def summarize(records: list[dict]) -> dict[str, Any]:
@@ -107,30 +123,46 @@ def summarize(records: list[dict]) -> dict[str, Any]:
 def evaluate_metaworld(policy: str, tasks: str | list[str] = "mt50", episodes: int = 10, workers: int = 2, *,
                        seed: int = SEED, runtime: str = "onnx", shuffle_instructions: bool = False,
                        image_size: int | None = None, look: str = "cheap", threads: int = 1,
-                       json_path: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
-    """Evaluate ``policy`` (a folder, an ONNX export or a shipped name) on Meta-World tasks; returns the report."""
+                       json_path: str | Path | None = None, progress: bool = True, shard: "str | Shard | None" = None,
+                       ray: str | None = None) -> dict[str, Any]:
+    """Evaluate ``policy`` (a folder, an ONNX export or a shipped name) on Meta-World tasks; returns the report.
+
+    ``shard="i/N"``: every N-th (task, seed) episode from the i-th (``heron eval --merge`` joins the N reports);
+    ``ray``: episodes on Ray actors (``workers`` of them; None: one per CPU of the cluster)."""
     from heron import load_policy
     from heron.envs.metaworld import parse_tasks
 
     names = parse_tasks(",".join(tasks) if isinstance(tasks, list) else tasks)
-    if episodes < 1 or workers < 1:
+    if episodes < 1 or (workers is not None and workers < 1):
         raise ValueError(f"episodes={episodes}, workers={workers}: both must be >= 1")
+    shard = parse_shard(shard)
     probe = load_policy(policy, runtime, chunking=None)  # fails here, in the driver, on a bad policy
     size = int(image_size or probe.image_size)
     cfg = {"policy": str(policy), "runtime": runtime, "episodes": int(episodes), "seed": int(seed), "image_size": size,
            "look": look, "shuffle": bool(shuffle_instructions), "threads": int(threads), "names": names}
     del probe
-    workers = min(workers, len(names))
-    shares = [names[w::workers] for w in range(workers)]
+    items = take_shard([(t, seed + i) for t in names for i in range(int(episodes))], shard)
+    if not items:
+        raise ValueError(f"shard {shard}: no episodes fall to it ({len(names)} task(s) x {episodes}); use fewer shards")
     records: list[dict] = []
     t0 = time.time()
-    try:
-        run_workers(_worker, shares, cfg, lambda kind, w, payload: records.extend(payload), total=len(names), desc=SUITE,
-                    progress=progress)
-    except RuntimeError as exc:
-        raise RuntimeError(f"Meta-World evaluation stopped: {exc}") from None
+    ray_stats = None
+    if ray:
+        from heron.evaluation.ray_eval import run_metaworld_on_ray
+
+        records, ray_stats = run_metaworld_on_ray(cfg, items, ray, workers, progress)
+    else:
+        tasks_here = list(dict.fromkeys(t for t, _ in items))
+        workers = min(workers or 1, len(tasks_here))
+        shares = [[it for it in items if it[0] in tasks_here[w::workers]] for w in range(workers)]
+        try:
+            run_workers(_worker, shares, cfg, lambda kind, w, payload: records.extend(payload), total=len(tasks_here),
+                        desc=SUITE, progress=progress)
+        except RuntimeError as exc:
+            raise RuntimeError(f"Meta-World evaluation stopped: {exc}") from None
     records.sort(key=lambda r: (r["task"], r["seed"]))
     result = {"suite": SUITE, "config": {k: v for k, v in cfg.items() if k != "names"} | {"tasks": names},
+              "shard": shard.to_dict() if shard else None, **({"ray": ray_stats.to_dict()} if ray_stats else {}),
               **summarize(records), "episodes": records, "wall_s": round(time.time() - t0, 1),
               "protocol": "LeRobot's Meta-World protocol (MT1 seed 42, positions drawn per reset from the seed, 500 "
                           f"steps, success ever); rendering: look={look!r} at {size} px (LeRobot: default look, 480 px)"}
@@ -194,9 +226,11 @@ def run_cli(args) -> int:
 
     tasks = ",".join(args.tasks) if args.tasks else "mt50"
     seed = SEED if args.seed is None or args.seed == args.default_seed else args.seed
-    result = evaluate_metaworld(args.policy, tasks, args.episodes, args.workers, seed=seed, runtime=args.runtime,
+    workers = args.workers or (None if args.ray else 1)
+    result = evaluate_metaworld(args.policy, tasks, args.episodes, workers, seed=seed, runtime=args.runtime,
                                 shuffle_instructions=args.shuffle_instructions, image_size=args.image_size,
-                                threads=args.threads or 1, json_path=args.json_path, progress=sys.stderr.isatty())
+                                threads=args.threads or 1, json_path=args.json_path, progress=sys.stderr.isatty(),
+                                shard=args.shard, ray=args.ray)
     print(markdown(result))
     if result.get("outputs"):
         print("wrote " + ", ".join(result["outputs"].values()))

@@ -1,4 +1,4 @@
-"""Worker processes that report back through one queue: the driver loop shared by Meta-World collection and
+"""Local worker processes that report back through one queue: the driver loop shared by Meta-World collection and
 evaluation. Each worker calls ``target(w, share, cfg, q)`` and puts ``(kind, w, payload)`` messages, ending with
 ``("done", w, None)`` or ``("error", w, traceback)``; the driver hands every other message to ``on_message``."""
 
