@@ -8,7 +8,7 @@ TORCH ?= torch==2.13.0
 export ROS_AUTOMATIC_DISCOVERY_RANGE := LOCALHOST
 export ROS_DOMAIN_ID ?= 42
 
-.PHONY: demo test interop wheel-check venv venv-dev bench default-model broad-model model-card metaworld-model metaworld-eval clean
+.PHONY: demo test interop wheel-check venv venv-dev bench gpu-check default-model broad-model model-card metaworld-model metaworld-eval clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -72,6 +72,13 @@ bench: $(VENV)/.installed
 	$(BIN)/heron bench sim
 	$(BIN)/heron bench latency
 	$(BIN)/heron bench loop
+
+# One GPU check (docs/benchmarks.md#gpu-check): the default policy's ONNX step on CUDA and TensorRT against the
+# CPU, a SmolVLM-256M-sized policy, training samples/s, peak GPU memory, in at most 8 minutes, into one JSON.
+# Without a GPU it exits 0 within seconds, saying why. On a GPU machine install the CUDA build of torch first
+# (docs/install.md#on-a-gpu-machine).
+gpu-check: $(VENV)/.installed
+	$(BIN)/heron bench gpu --json outputs/gpu-check.json
 
 # Stage 4's data: chained (40%), recovery-start and randomised demonstrations (configs/collect/randomize.yaml).
 BROAD_COLLECT = $(BIN)/heron collect --tasks all --episodes 3000 --out data/broad --workers 2 --seed 0 \

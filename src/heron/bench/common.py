@@ -32,3 +32,12 @@ def time_calls(fn, n: int, warmup: int = 10) -> list[float]:
     return out
 
 
+def random_observation(policy, seed: int = 0) -> dict:
+    """One observation of random pixels and state, shaped as ``policy`` (an ONNX or torch runtime policy) expects."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    s = policy.image_size
+    obs = {c: rng.integers(0, 256, (s, s, 3), dtype=np.uint8) for c in policy.cameras}
+    obs["proprio"] = rng.normal(size=getattr(policy, "proprio_dim", 22)).astype(np.float32)
+    return obs

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from heron.bench.common import add_policy_arguments, percentiles, time_calls
+from heron.bench.common import add_policy_arguments, percentiles, random_observation, time_calls
 
 HELP = "per-step latency: PyTorch eager against ONNX Runtime (CPU, CUDA or TensorRT), same model, same inputs"
 
@@ -29,10 +29,7 @@ def bench_latency(args) -> dict:
     onnx = load_policy(args.policy, "onnx", providers=providers, threads=args.threads, cuda_graph=args.cuda_graph,
                        trt_cache=args.trt_cache, trt_fp16=not args.no_trt_fp16, spin=not args.no_spin)
     torch_p = load_policy(args.policy, "torch", threads=args.threads, compile=args.compile)
-    rng = np.random.default_rng(0)
-    s = onnx.image_size
-    obs = {c: rng.integers(0, 256, (s, s, 3), dtype=np.uint8) for c in onnx.cameras}
-    obs["proprio"] = rng.normal(size=22).astype(np.float32)
+    obs = random_observation(onnx)
     text = "put the red block in the bowl"
     result = {}
     for name, pol in (("torch", torch_p), ("onnx", onnx)):

@@ -18,29 +18,23 @@ def _dir_mb(path: Path) -> float:
     return round(sum(f.stat().st_size for f in path.iterdir() if f.is_file()) / 2**20, 1)
 
 
-def bench_vlm(size: str = "smolvlm-256m", arch: str | None = None, work: str | Path | None = None, image_size: int | None = None,
-              layers: int | None = None, steps: int = 10, train_steps: int = 3, batch: int = 2, threads: int = 2,
-              export: bool = True, int8: bool = True) -> dict:
-    import numpy as np
+def build_vlm_policy(size: str, work: Path, arch: str | None = None, image_size: int | None = None,
+                     layers: int | None = None):
+    """A heron policy around a random-weight VLM of ``size`` (LoRA rank 16, 4 action queries, 2 cameras of
+    96 px resized inside), in eval mode, and what it is: sizes, tokens a step, build times. ``heron bench vlm``
+    and ``heron bench gpu`` build it the same way."""
     import torch
 
-    from heron.bench.common import percentiles
-    from heron.bench.common import time_calls as _time
-    from heron.policies.checkpoint import save_policy
     from heron.policies.config import load_policy_config
-    from heron.policies.export import STEP_INPUTS, ExportError, example_inputs, export_policy
     from heron.policies.fusion.vlm_random import SIZES, make_random_vlm
     from heron.policies.model import HeronPolicy
 
     if size != "tiny" and size not in SIZES:
         raise ValueError(f"unknown VLM size {size!r}; known: tiny, {', '.join(SIZES)}")
     arch = SIZES[size]["arch"] if size != "tiny" else (arch or "smolvlm")
-    torch.set_num_threads(threads)
-    work = Path(work or f"/tmp/heron-vlm-{size}")
     t = time.perf_counter()
-    folder = make_random_vlm(work / "vlm", arch, size)
-    out: dict = {"size": size, "arch": arch, "threads": threads, "make_folder_s": round(time.perf_counter() - t, 1),
-                 "weights_mb": _dir_mb(folder)}
+    folder = make_random_vlm(Path(work) / "vlm", arch, size)
+    info: dict = {"size": size, "arch": arch, "make_folder_s": round(time.perf_counter() - t, 1), "weights_mb": _dir_mb(folder)}
     overrides = ["fusion.type=vlm", f"fusion.vlm_path={folder}", "fusion.lora_rank=16", "fusion.lora_alpha=32",
                  "fusion.num_queries=4", "head.chunk=8", "head.hidden=512", "image_size=96"]
     if image_size:
@@ -50,13 +44,31 @@ def bench_vlm(size: str = "smolvlm-256m", arch: str | None = None, work: str | P
     torch.manual_seed(0)
     t = time.perf_counter()
     model = HeronPolicy(load_policy_config("small", overrides)).eval()
-    out["build_s"] = round(time.perf_counter() - t, 1)
-    out["params_m"] = round(sum(p.numel() for p in model.parameters()) / 1e6, 1)
-    out["trainable_params_m"] = round(sum(p.numel() for p in model.parameters() if p.requires_grad) / 1e6, 2)
-    out["image_size"] = model.fusion.image_size
-    out["lm_layers"] = len(model.fusion.text.layers)
-    out["tokens_per_step"] = {"image": model.fusion.num_image_tokens * len(model.cfg.cameras),
-                              "instruction": model.cfg.language.max_tokens, "proprio": 1, "queries": 4}
+    info["build_s"] = round(time.perf_counter() - t, 1)
+    info["params_m"] = round(sum(p.numel() for p in model.parameters()) / 1e6, 1)
+    info["trainable_params_m"] = round(sum(p.numel() for p in model.parameters() if p.requires_grad) / 1e6, 2)
+    info["image_size"] = model.fusion.image_size
+    info["lm_layers"] = len(model.fusion.text.layers)
+    info["tokens_per_step"] = {"image": model.fusion.num_image_tokens * len(model.cfg.cameras),
+                               "instruction": model.cfg.language.max_tokens, "proprio": 1, "queries": 4}
+    return model, info
+
+
+def bench_vlm(size: str = "smolvlm-256m", arch: str | None = None, work: str | Path | None = None, image_size: int | None = None,
+              layers: int | None = None, steps: int = 10, train_steps: int = 3, batch: int = 2, threads: int = 2,
+              export: bool = True, int8: bool = True) -> dict:
+    import numpy as np
+    import torch
+
+    from heron.bench.common import percentiles
+    from heron.bench.common import time_calls as _time
+    from heron.policies.checkpoint import save_policy
+    from heron.policies.export import STEP_INPUTS, ExportError, example_inputs, export_policy
+
+    torch.set_num_threads(threads)
+    work = Path(work or f"/tmp/heron-vlm-{size}")
+    model, out = build_vlm_policy(size, work, arch=arch, image_size=image_size, layers=layers)
+    out["threads"] = threads
     ex = example_inputs(model, batch=1)
     args = tuple(ex[n] for n in STEP_INPUTS)
     with torch.inference_mode():

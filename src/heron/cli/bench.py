@@ -1,7 +1,8 @@
 """heron bench TARGET: speed figures as JSON (the last line printed). Targets are checked here, not in tests.
 
 Each target is a module of ``heron.bench`` with ``HELP``, ``add_arguments(parser)`` and ``run(args) -> dict``,
-so ``heron bench latency --help`` shows only what latency takes.
+so ``heron bench latency --help`` shows only what latency takes; a target whose exit status depends on its
+result also has ``exit_code(result) -> int`` (0 otherwise).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 
-TARGETS = ("sim", "latency", "loop", "train", "vlm", "ros", "interpreter")
+TARGETS = ("sim", "latency", "loop", "train", "vlm", "ros", "interpreter", "gpu")
 HELP = f"benchmarks: {', '.join(TARGETS)} (prints one JSON line last)"
 
 
@@ -20,9 +21,10 @@ def add_arguments(p) -> None:
         text = module.HELP.replace("%", "%%")
         target = sub.add_parser(name, help=text, description=module.HELP)
         module.add_arguments(target)
-        target.set_defaults(_bench=module.run)
+        target.set_defaults(_bench=module.run, _exit_code=getattr(module, "exit_code", None))
 
 
 def run(args) -> int:
-    print(json.dumps(args._bench(args)))
-    return 0
+    result = args._bench(args)
+    print(json.dumps(result))
+    return args._exit_code(result) if args._exit_code else 0
