@@ -126,9 +126,9 @@ def collect(
         policy=policy,
         policy_share=policy_share,
     )
+    shard = parse_shard(shard)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    shard = parse_shard(shard)
     meta = _start_meta(out, cfg, shard)
     done = {e.index for e in stored_episodes(out)}
     mine = take_shard(range(cfg.episodes), shard)

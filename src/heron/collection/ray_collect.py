@@ -12,7 +12,7 @@ import copy
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from heron.collection.config import CollectConfig
 from heron.data import open_writer
@@ -61,8 +61,10 @@ def _setup(cfg: CollectConfig, policy_files: dict[str, bytes] | None):
     return lambda chunk: record_chunk(cfg, sim, driver, chunk)
 
 
-def run_ray(cfg: CollectConfig, todo: list[int], tally, address: str, workers: int | None, progress: bool) -> tuple[bool, RayStats]:
-    """Record ``todo`` on Ray; returns (interrupted, stats). ``tally`` is the collection's ``_Tally``."""
+def run_ray(cfg: CollectConfig, todo: list[int], tally, address: str, workers: int | None,
+            progress: "bool | Callable[[int], None]") -> tuple[bool, RayStats]:
+    """Record ``todo`` on Ray; returns (interrupted, stats). ``tally`` is the collection's ``_Tally``; a callable
+    ``progress`` is called on the driver with the number of chunks done, after each chunk is written."""
     stats = RayStats(address=address)
 
     def on_result(chunk: list[int], result: dict[str, Any]) -> None:
@@ -84,7 +86,8 @@ def run_ray(cfg: CollectConfig, todo: list[int], tally, address: str, workers: i
             policy_files = pack_folder(resolve_policy_dir(cfg.policy))
     try:
         stats = run_on_ray(_setup, cfg, chunks_of(todo), on_result, address=address, workers=workers, blob=policy_files,
-                           desc="collect (ray chunks)", progress=progress)
+                           desc="collect (ray chunks)", progress=progress is True,
+                           on_item_done=progress if callable(progress) else None)
     except KeyboardInterrupt:
         return True, stats
     return False, stats

@@ -120,3 +120,26 @@ def merge_datasets(inputs: Sequence[str | Path], out: str | Path, allow_missing:
         write_meta(tmp, meta)
     return {"out": str(out), "inputs": len(paths), "files": len(files), "episodes": len(owner),
             "per_task": dict(sorted(tasks.items())), "shards": shard_info}
+
+
+def episode_digests(directory: str | Path) -> dict[int, str]:
+    """Episode index -> SHA-256 of its metadata and arrays, over every shard in ``directory``: two folders hold the
+    same episodes when their digests are equal, whatever the files they are split into."""
+    import hashlib
+    import json
+
+    out: dict[int, str] = {}
+    for path in find_shards(directory):
+        reader = open_reader(path)
+        try:
+            for e in reader.episodes():
+                h = hashlib.sha256(json.dumps([e.task, e.args, e.instruction, e.seed, e.success, e.split, e.num_steps,
+                                               e.segments, e.scene], sort_keys=True, default=str).encode())
+                names = tuple(sorted(e.image_shapes)) + ("proprio", "actions")
+                for name, arr in reader.read(e.key, names).items():
+                    h.update(name.encode())
+                    h.update(arr.tobytes())
+                out[e.index] = h.hexdigest()
+        finally:
+            reader.close()
+    return out

@@ -60,6 +60,8 @@ def merge_results(paths: Sequence[str | Path], json_path: str | Path | None = No
     """Join shard reports; writes the JSON (and its table and chart) when ``json_path`` is given."""
     if len(paths) < 2:
         raise ValueError(f"--merge needs at least two reports, got {len(paths)}")
+    if len({Path(p).resolve() for p in paths}) != len(paths):
+        raise ValueError("--merge: a report is given twice: " + ", ".join(map(str, paths)))
     results = {Path(p): _load(Path(p)) for p in paths}
     shards = _check(results)
     first = next(iter(results.values()))
