@@ -8,7 +8,7 @@ TORCH ?= torch==2.13.0
 export ROS_AUTOMATIC_DISCOVERY_RANGE := LOCALHOST
 export ROS_DOMAIN_ID ?= 42
 
-.PHONY: demo test interop wheel-check venv venv-dev bench gpu-check default-model broad-model model-card metaworld-model metaworld-eval clean
+.PHONY: demo test test-ray interop wheel-check venv venv-dev bench gpu-check default-model broad-model model-card metaworld-model metaworld-eval clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -33,6 +33,7 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	mkdir -p .cache/ros_log
 	ROS_LOG_DIR=$(CURDIR)/.cache/ros_log $(BIN)/python -m pytest -q -ra
+	$(MAKE) test-ray
 
 # A plain wheel (pip wheel . --no-deps) installed, not editable, into a fresh venv: only heron in site-packages,
 # and heron plan / heron run from a folder outside the repo (tests/packaging; a few minutes).
@@ -132,3 +133,9 @@ model-card: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) $(LEROBOT_VENV) .cache outputs
+
+# Ray (heron collect|eval --ray): only inside a private network namespace with loopback alone (Ray listens on every
+# interface and reaches for the cloud metadata address by default), usage statistics off. Needs root for unshare.
+test-ray: $(VENV)/.installed-dev
+	mkdir -p .cache/ros_log
+	RAY_USAGE_STATS_ENABLED=0 HERON_RAY_TESTS=1 unshare -n sh -c 'ip link set lo up && $(BIN)/python -m pytest -q -ra tests/parallel/ray'

@@ -42,8 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except (ValueError, FileNotFoundError, KeyError) as exc:
-        # User-facing errors carry their own explanation; no traceback for them.
+    except (ValueError, FileNotFoundError, KeyError, ConnectionError, ImportError) as exc:
+        # User-facing errors carry their own explanation; no traceback for them (an ImportError only when it says
+        # what to install: an optional extra such as heron[ray]).
+        if isinstance(exc, ImportError) and "pip install" not in str(exc):
+            raise
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"heron {args.command}: error: {msg}", file=sys.stderr)
         return 2

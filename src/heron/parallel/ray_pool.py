@@ -114,6 +114,7 @@ def run_on_ray(setup: Callable[[dict, Any], Callable[[Any], Any]], cfg: dict, it
         blob_ref = ray.put(blob) if blob is not None else None
         queue: deque = deque(enumerate(items))
         attempts: dict[int, int] = {}
+        start_deaths = 0
         starting: dict = {}  # ping ref -> actor
         busy: dict = {}  # run ref -> (actor, key, item)
         idle: list = []
@@ -159,9 +160,13 @@ def run_on_ray(setup: Callable[[dict, Any], Callable[[Any], Any]], cfg: dict, it
                     actor = starting.pop(ref)
                     try:
                         ray.get(ref)
-                    except RayTaskError as exc:  # setup itself failed: the same on every actor
-                        raise RuntimeError(f"a Ray actor could not start:\n{exc}") from None
                     except RayError as exc:
+                        if isinstance(exc, RayTaskError) or getattr(exc, "actor_init_failed", False):
+                            # setup itself failed: it would fail the same on every actor
+                            raise RuntimeError(f"a Ray actor could not start:\n{exc}") from None
+                        start_deaths += 1
+                        if start_deaths > 3 * n:
+                            raise RuntimeError(f"Ray: {start_deaths} actors died while starting (last: {exc})") from None
                         replace(actor, f"actor died while starting: {type(exc).__name__}")
                         continue
                     if not stats.ready_s:

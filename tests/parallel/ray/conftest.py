@@ -1,0 +1,48 @@
+"""Ray tests: only inside a private network namespace with loopback alone (``make test-ray`` runs them under
+``unshare -n``), with usage statistics off. Ray's defaults listen on every interface and reach for the cloud
+metadata address; here every outbound attempt fails at once. Without HERON_RAY_TESTS they are deselected."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+
+from tests.conftest import deselect_folder_unless
+
+os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def pytest_collection_modifyitems(config, items):
+    deselect_folder_unless("HERON_RAY_TESTS", HERE, config, items)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_network():
+    """Refuse to start Ray where the network namespace has more than loopback."""
+    names = sorted(name for _, name in socket.if_nameindex())
+    if names != ["lo"]:
+        pytest.fail(f"Ray tests run only in a private network namespace with loopback alone (here: {', '.join(names)}); "
+                    "run `make test-ray` (unshare -n, then ip link set lo up)", pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    """One private Ray per test module (starting one costs 3-5 s)."""
+    import ray
+
+    ray.init(address="local", num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1",
+             log_to_driver=False, configure_logging=False)
+    yield ray
+    ray.shutdown()
+
+
+def pickle_by_value(module_name: str) -> None:
+    """Ray workers may not import the tests package: send this module's functions by value."""
+    import sys
+
+    import ray.cloudpickle
+
+    ray.cloudpickle.register_pickle_by_value(sys.modules[module_name])
