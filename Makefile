@@ -8,7 +8,7 @@ TORCH ?= torch==2.13.0
 export ROS_AUTOMATIC_DISCOVERY_RANGE := LOCALHOST
 export ROS_DOMAIN_ID ?= 42
 
-.PHONY: demo test test-ray interop wheel-check venv venv-dev bench gpu-check default-model broad-model model-card metaworld-model metaworld-eval clean
+.PHONY: demo test test-net bench-ray interop wheel-check venv venv-dev bench gpu-check default-model broad-model model-card metaworld-model metaworld-eval clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -33,7 +33,7 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	mkdir -p .cache/ros_log
 	ROS_LOG_DIR=$(CURDIR)/.cache/ros_log $(BIN)/python -m pytest -q -ra
-	$(MAKE) test-ray
+	$(MAKE) test-net
 
 # A plain wheel (pip wheel . --no-deps) installed, not editable, into a fresh venv: only heron in site-packages,
 # and heron plan / heron run from a folder outside the repo (tests/packaging; a few minutes).
@@ -134,8 +134,13 @@ model-card: $(VENV)/.installed
 clean:
 	rm -rf $(VENV) $(LEROBOT_VENV) .cache outputs
 
-# Ray (heron collect|eval --ray): only inside a private network namespace with loopback alone (Ray listens on every
-# interface and reaches for the cloud metadata address by default), usage statistics off. Needs root for unshare.
-test-ray: $(VENV)/.installed-dev
-	mkdir -p .cache/ros_log
-	RAY_USAGE_STATS_ENABLED=0 HERON_RAY_TESTS=1 unshare -n sh -c 'ip link set lo up && $(BIN)/python -m pytest -q -ra tests/parallel/ray'
+# Tests that open network servers (Ray for heron collect|eval --ray; torchrun's rendezvous for multi-node training):
+# only inside a private network namespace with loopback alone (Ray listens on every interface and reaches for the
+# cloud metadata address by default), Ray's usage statistics off. Needs root for unshare (CI runs as root).
+NET_TESTS = tests/parallel/ray tests/training/multinode
+test-net: $(VENV)/.installed-dev
+	RAY_USAGE_STATS_ENABLED=0 HERON_PRIVATE_NET_TESTS=1 unshare -n sh -c 'ip link set lo up && $(BIN)/python -m pytest -q -ra $(NET_TESTS)'
+
+# heron bench ray (docs/distributed.md): local workers against a private Ray, in a private network namespace.
+bench-ray: $(VENV)/.installed-dev
+	RAY_USAGE_STATS_ENABLED=0 unshare -n sh -c 'ip link set lo up && $(BIN)/heron bench ray --episodes 40 --workers 2'

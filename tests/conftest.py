@@ -68,3 +68,17 @@ def deselect_folder_unless(variable: str, folder: str, config, items) -> None:
     if len(keep) != len(items):
         config.hook.pytest_deselected(items=[it for it in items if it not in keep])
         items[:] = keep
+
+
+PRIVATE_NET_VARIABLE = "HERON_PRIVATE_NET_TESTS"  # set by `make test-net`, which runs under unshare -n
+
+
+def require_private_network() -> None:
+    """Tests that open network servers (Ray, torchrun's rendezvous) run only in a private network namespace with
+    loopback alone: refuse anywhere else."""
+    import socket
+
+    names = sorted(name for _, name in socket.if_nameindex())
+    if names != ["lo"]:
+        pytest.fail(f"this test opens network servers and runs only in a private network namespace with loopback alone "
+                    f"(here: {', '.join(names)}); run `make test-net` (unshare -n, then ip link set lo up)", pytrace=False)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 
-TARGETS = ("sim", "latency", "loop", "train", "vlm", "ros", "interpreter", "gpu")
+TARGETS = ("sim", "latency", "loop", "train", "vlm", "ros", "interpreter", "gpu", "ray")
 HELP = f"benchmarks: {', '.join(TARGETS)} (prints one JSON line last)"
 
 

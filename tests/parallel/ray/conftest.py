@@ -1,31 +1,27 @@
-"""Ray tests: only inside a private network namespace with loopback alone (``make test-ray`` runs them under
+"""Ray tests: only inside a private network namespace with loopback alone (``make test-net`` runs them under
 ``unshare -n``), with usage statistics off. Ray's defaults listen on every interface and reach for the cloud
-metadata address; here every outbound attempt fails at once. Without HERON_RAY_TESTS they are deselected."""
+metadata address; here every outbound attempt fails at once. Without HERON_PRIVATE_NET_TESTS they are deselected."""
 
 from __future__ import annotations
 
 import os
-import socket
 
 import pytest
 
-from tests.conftest import deselect_folder_unless
+from tests.conftest import PRIVATE_NET_VARIABLE, deselect_folder_unless, require_private_network
 
 os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def pytest_collection_modifyitems(config, items):
-    deselect_folder_unless("HERON_RAY_TESTS", HERE, config, items)
+    deselect_folder_unless(PRIVATE_NET_VARIABLE, HERE, config, items)
 
 
 @pytest.fixture(scope="session", autouse=True)
 def private_network():
     """Refuse to start Ray where the network namespace has more than loopback."""
-    names = sorted(name for _, name in socket.if_nameindex())
-    if names != ["lo"]:
-        pytest.fail(f"Ray tests run only in a private network namespace with loopback alone (here: {', '.join(names)}); "
-                    "run `make test-ray` (unshare -n, then ip link set lo up)", pytrace=False)
+    require_private_network()
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.parallel.ray.conftest import pickle_by_value
 
 from heron.parallel.ray_pool import run_on_ray
-from tests.parallel.ray.conftest import pickle_by_value
 
 pickle_by_value(__name__)
 
