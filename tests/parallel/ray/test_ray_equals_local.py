@@ -69,3 +69,13 @@ def test_cli_ray_turns_usage_statistics_off_and_reports(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "heron", "collect", "--episodes", "2", "--out", str(tmp_path / "e"),
                           "--ray", "nowhere"], capture_output=True, text=True, timeout=60)
     assert bad.returncode != 0 and "--ray 'nowhere': expected auto, local, HOST:PORT" in bad.stderr
+
+
+def test_dagger_on_ray_sends_the_driving_policy_and_matches_local(local_ray, tmp_path, tiny_policy):
+    """DAgger (``--policy``): the driving policy's folder goes to the actors through the object store."""
+    args = dict(tasks="pick", episodes=2, progress=False, image_size=64, policy=str(tiny_policy), policy_share=0.5,
+                max_attempts=1)
+    local = collect(out=tmp_path / "local", workers=1, **args)
+    on_ray = collect(out=tmp_path / "ray", workers=2, ray="local", **args)
+    assert local["saved"] == on_ray["saved"] == 2
+    assert episode_digests(tmp_path / "ray") == episode_digests(tmp_path / "local")
