@@ -108,7 +108,7 @@ def collect(
         tasks=resolve_tasks(tasks),
         episodes=episodes,
         out=str(out),
-        workers=workers or 1,
+        workers=1 if workers is None else workers,
         seed=seed,
         noise=float(noise),
         image_size=image_size,

@@ -76,6 +76,8 @@ def evaluate(
     """
     t0 = time.perf_counter()
     shard = parse_shard(shard)
+    if workers is None and not ray:
+        workers = 1
     if ray and not isinstance(policy, (str, Path)):
         raise ValueError("ray needs a policy name or folder (each actor loads its own), not a Policy object")
     _check_args(policy, episodes, workers or 1, runtime, videos)
@@ -98,7 +100,7 @@ def evaluate(
     cfg = WorkerConfig(
         policy=policy, runtime=runtime, image_size=image_size, control_hz=control_hz,
         video_dir=str(video_dir) if video_dir else None, video_size=parse_video_size(video_size, "video_size"), loop=loop,
-        threads=threads or (1 if ray or workers > 1 else None),
+        threads=threads or (1 if ray or (workers or 1) > 1 else None),
     )
     video_idx = _video_indices(planned, videos) if video_dir else set()
     ray_stats = None
