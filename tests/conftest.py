@@ -82,3 +82,21 @@ def require_private_network() -> None:
     if names != ["lo"]:
         pytest.fail(f"this test opens network servers and runs only in a private network namespace with loopback alone "
                     f"(here: {', '.join(names)}); run `make test-net` (unshare -n, then ip link set lo up)", pytrace=False)
+
+
+def private_net_hooks(conftest_file: str):
+    """For the conftest of a folder whose tests open network servers: (pytest_collection_modifyitems, an autouse
+    session fixture). The tests are deselected unless HERON_PRIVATE_NET_TESTS is set, and refused outside a private
+    network namespace before any fixture (a module's Ray, say) starts a server."""
+    import os
+
+    folder = os.path.dirname(os.path.abspath(conftest_file))
+
+    def pytest_collection_modifyitems(config, items):
+        deselect_folder_unless(PRIVATE_NET_VARIABLE, folder, config, items)
+
+    @pytest.fixture(scope="session", autouse=True)
+    def private_network():
+        require_private_network()
+
+    return pytest_collection_modifyitems, private_network

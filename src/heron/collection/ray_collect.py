@@ -69,13 +69,8 @@ def run_ray(cfg: CollectConfig, todo: list[int], tally, address: str, workers: i
 
     def on_result(chunk: list[int], result: dict[str, Any]) -> None:
         write_atomic(chunk_path(cfg.out, chunk), result["data"])
-        for index, task, saved, failed, steps in result["episodes"]:
-            tally.steps += steps
-            tally.failed[task] += failed
-            if saved:
-                tally.saved[task] += 1
-            else:
-                tally.missing.append(index)
+        for outcome in result["episodes"]:
+            tally.book(*outcome)
 
     policy_files = None
     if cfg.policy:

@@ -99,6 +99,15 @@ class _Tally:
     steps: int = 0
     repaired: int = 0
 
+    def book(self, index: int, task: str, saved: bool, failed: int, steps: int) -> None:
+        """One episode's outcome: kept (saved) or missing after all attempts, its failed attempts and steps."""
+        self.steps += steps
+        self.failed[task] += failed
+        if saved:
+            self.saved[task] += 1
+        else:
+            self.missing.append(index)
+
 
 def _run_workers(cfg: CollectConfig, todo: list[int], tally: _Tally, progress: bool) -> bool:
     """Run the workers over ``todo``; returns True if interrupted by Ctrl-C."""
@@ -159,13 +168,7 @@ def _count(msg: tuple, tally: _Tally, bar) -> None:
     if msg[0] == "ready":
         tally.repaired += msg[2]
         return
-    _, _, index, task, saved, failed, steps = msg
-    tally.steps += steps
-    tally.failed[task] += failed
-    if saved:
-        tally.saved[task] += 1
-    else:
-        tally.missing.append(index)
+    tally.book(*msg[2:])
     bar.update(1)
     bar.set_postfix(saved=sum(tally.saved.values()), failed=sum(tally.failed.values()))
 

@@ -8,20 +8,10 @@ import os
 
 import pytest
 
-from tests.conftest import PRIVATE_NET_VARIABLE, deselect_folder_unless, require_private_network
+from tests.conftest import private_net_hooks
 
 os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def pytest_collection_modifyitems(config, items):
-    deselect_folder_unless(PRIVATE_NET_VARIABLE, HERE, config, items)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def private_network():
-    """Refuse to start Ray where the network namespace has more than loopback."""
-    require_private_network()
+pytest_collection_modifyitems, private_network = private_net_hooks(__file__)
 
 
 @pytest.fixture(scope="module")
