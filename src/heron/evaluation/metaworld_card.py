@@ -34,6 +34,21 @@ def comparison_table(result: dict, label: str) -> str:
     return "\n".join(rows)
 
 
+def _evaluated_as(policy: str) -> str:
+    if policy == "metaworld-mt50":
+        return ""
+    return f" `{policy}` is this policy's training run folder, evaluated before its files were copied here (the same weights)."
+
+
+def _training(train: dict) -> str:
+    what = (f"{train.get('step', '?')} steps of batch {train.get('batch_size', '?')} ({train.get('max_minutes', '?')} minutes budget, "
+            f"{train.get('precision', 'fp32')}, EMA {train.get('ema_decay', 0)}) on `{train.get('data', '?')}`")
+    if train.get("init_from"):  # a second stage: configs/train/metaworld_continue.yaml
+        return (f"trained in two stages: `configs/train/metaworld.yaml` (50 minutes), then, from `{train['init_from']}`, "
+                f"{what} with a fresh cosine (`configs/train/metaworld_continue.yaml`).")
+    return f"trained {what}."
+
+
 def card(result: dict, shuffled: dict | None, policy: Path) -> str:
     from heron.evaluation.metaworld import markdown
 
@@ -73,12 +88,11 @@ policy = heron.load_policy("metaworld-mt50")
   {cfg['vision']['pool']}x{cfg['vision']['pool']} tokens; language: frozen MiniLM token features ({cfg['language']['max_tokens']} tokens);
   fusion: {cfg['fusion']['type']} ({cfg['fusion']['num_layers']}-layer {cfg['fusion']['lm']}, width {cfg['fusion']['hidden_size']});
   head: {cfg['head']['type']}, chunks of {cfg['head']['chunk']}, temporally ensembled at run time;
-- trained {train.get('step', '?')} steps of batch {train.get('batch_size', '?')} ({train.get('max_minutes', '?')} minutes budget,
-  {train.get('precision', 'fp32')}, EMA {train.get('ema_decay', 0)}) on `{train.get('data', '?')}`.
+- {_training(train)}
 
 ## Evaluation
-`heron eval --policy metaworld-mt50 --suite metaworld-mt50 --episodes {c['episodes']} --workers 2` ({c['runtime']} runtime,
-{c['image_size']} px, look `{c['look']}`); {result['wall_s']:.0f} s.
+`heron eval --policy {c['policy']} --suite metaworld-mt50 --episodes {c['episodes']} --workers 2` ({c['runtime']} runtime,
+{c['image_size']} px, look `{c['look']}`); {result['wall_s']:.0f} s.{_evaluated_as(c['policy'])}
 
 {comparison_table(result, 'heron metaworld-mt50 (this policy)')}
 
