@@ -74,7 +74,7 @@ def test_cli_merge(reports, tmp_path):
 def test_metaworld_shards_merge_to_one_run(tmp_path):
     from heron.evaluation.metaworld import evaluate_metaworld
 
-    args = dict(policy="metaworld-mt50", tasks="reach-v3,button-press-v3", episodes=2, workers=1, progress=False)
+    args = dict(policy="metaworld-mt50", tasks="handle-press-v3,door-unlock-v3", episodes=2, workers=1, progress=False)
     whole = evaluate_metaworld(**args)
     parts = [evaluate_metaworld(**args, shard=f"{i}/2", json_path=tmp_path / f"s{i}.json") for i in range(2)]
     assert [len(p["episodes"]) for p in parts] == [2, 2]

@@ -45,7 +45,7 @@ def test_metaworld_on_ray_equals_local(local_ray, tmp_path):
     summary = collect_metaworld(out=tmp_path / "ray", workers=2, ray="local", **args)
     assert summary["episodes_written"] == 3 and summary["ray"]["actors"] == 2
     assert episode_digests(tmp_path / "ray") == episode_digests(tmp_path / "local")
-    ev = dict(policy="metaworld-mt50", tasks="reach-v3,button-press-v3", episodes=2, progress=False)
+    ev = dict(policy="metaworld-mt50", tasks="handle-press-v3,door-unlock-v3", episodes=2, progress=False)
     keys = ("task", "seed", "success", "steps")
     local = evaluate_metaworld(**ev, workers=2)
     on_ray = evaluate_metaworld(**ev, workers=2, ray="local")
