@@ -35,24 +35,12 @@ from heron.data import (
     EpisodeInfo,
     find_shards,
     library_versions,
-    open_reader,
     read_meta,
+    stored_episodes,
     write_meta,
     write_paraphrases,
 )
 from heron.parallel import Shard, parse_shard, take_shard
-
-
-def stored_episodes(out: Path) -> list[EpisodeInfo]:
-    """The complete episodes already in ``out``'s shards (metadata only)."""
-    episodes: list[EpisodeInfo] = []
-    for path in find_shards(out):
-        reader = open_reader(path)
-        try:
-            episodes.extend(reader.episodes())
-        finally:
-            reader.close()
-    return episodes
 
 
 def _check_resume(out: Path, cfg: CollectConfig, meta: dict[str, Any] | None) -> None:

@@ -166,7 +166,7 @@ def collect_metaworld(tasks: str = "mt50", episodes_per_task: int = 50, out: str
             failed_tasks[task] = failed_tasks.get(task, 0) + 1
 
     t0 = time.time()
-    from heron.collection.collect import stored_episodes
+    from heron.data import stored_episodes
 
     done = {e.index for e in stored_episodes(out)} if out.exists() else set()  # whichever shard file or chunk holds them
     counts["skip"] = sum(index in done for _, _, index in items)

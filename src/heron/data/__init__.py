@@ -22,7 +22,15 @@ from heron.data.meta import (
     write_paraphrases,
 )
 from heron.data.stats import compute_stats
-from heron.data.storage import EpisodeInfo, find_shards, open_reader, open_writer, register_storage, shard_path
+from heron.data.storage import (
+    EpisodeInfo,
+    find_shards,
+    open_reader,
+    open_writer,
+    register_storage,
+    shard_path,
+    stored_episodes,
+)
 from heron.data.windows import WindowDataset, hold_action
 
 
@@ -55,6 +63,7 @@ __all__ = [
     "read_paraphrases",
     "register_storage",
     "shard_path",
+    "stored_episodes",
     "write_meta",
     "write_paraphrases",
 ]

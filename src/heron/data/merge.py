@@ -18,15 +18,8 @@ from typing import Any, Sequence
 from heron.data.atomic import staged_dir
 from heron.data.errors import DatasetError
 from heron.data.meta import read_meta, read_paraphrases, write_meta, write_paraphrases
-from heron.data.storage import EpisodeInfo, find_shards, open_reader, shard_path
-
-
-def _episodes(path: Path) -> list[EpisodeInfo]:
-    reader = open_reader(path)
-    try:
-        return reader.episodes()
-    finally:
-        reader.close()
+from heron.data.storage import find_shards, open_reader, shard_path, stored_episodes
+from heron.parallel.shards import check_shard_set
 
 
 def _check_same(metas: dict[Path, dict], key: str) -> None:
@@ -42,26 +35,12 @@ def _check_same(metas: dict[Path, dict], key: str) -> None:
 def _check_shards(metas: dict[Path, dict], allow_missing: bool) -> dict[str, Any] | None:
     shards = {path: meta.get("shard") for path, meta in metas.items()}
     if not any(shards.values()):
-        return None
-    plain = [str(p) for p, s in shards.items() if not s]
-    if plain:
-        raise DatasetError(f"{', '.join(plain)}: not a shard (no --shard in its meta.json) while the other inputs are; "
-                           "merge shards of one run only")
-    counts = {int(s["count"]) for s in shards.values()}
-    if len(counts) != 1:
-        raise DatasetError("the inputs are shards of different N: " + ", ".join(f"{p} is {s['index']}/{s['count']}" for p, s in shards.items()))
-    n = counts.pop()
-    seen: dict[int, Path] = {}
-    for path, s in shards.items():
-        i = int(s["index"])
-        if i in seen:
-            raise DatasetError(f"shard {i}/{n} is given twice: {seen[i]} and {path}")
-        seen[i] = path
-    missing = sorted(set(range(n)) - set(seen))
-    if missing and not allow_missing:
-        raise DatasetError(f"shard(s) {', '.join(f'{i}/{n}' for i in missing)} missing: give every shard of the run "
-                           "(or --allow-missing to merge what is there)")
-    return {"count": n, "merged": sorted(seen), "missing": missing}
+        return None  # plain datasets of one collection: nothing to check
+    try:
+        return check_shard_set(shards, allow_missing)
+    except ValueError as exc:
+        hint = " (or --allow-missing to merge what is there)" if "missing" in str(exc) else ""
+        raise DatasetError(f"{exc}{hint}") from None
 
 
 def merge_datasets(inputs: Sequence[str | Path], out: str | Path, allow_missing: bool = False,
@@ -90,13 +69,12 @@ def merge_datasets(inputs: Sequence[str | Path], out: str | Path, allow_missing:
     files: list[Path] = []
     tasks: Counter = Counter()
     for p in paths:
-        for f in find_shards(p):
-            for e in _episodes(f):
-                if e.index in owner:
-                    raise DatasetError(f"episode {e.index} is stored twice: in {owner[e.index]} and {f}")
-                owner[e.index] = f
-                tasks[e.task] += 1
-            files.append(f)
+        for e in stored_episodes(p):
+            if e.index in owner:
+                raise DatasetError(f"episode {e.index} is stored twice: in {owner[e.index]} and {e.shard}")
+            owner[e.index] = e.shard
+            tasks[e.task] += 1
+        files += find_shards(p)
 
     out = Path(out)
     with staged_dir(out, overwrite) as tmp:

@@ -106,6 +106,18 @@ def find_shards(directory: str | Path) -> list[Path]:
     return sorted(p for p in directory.glob(f"{SHARD_PREFIX}*") if p.is_file() and storage_for(p) is not None)
 
 
+def stored_episodes(directory: str | Path) -> list[EpisodeInfo]:
+    """The complete episodes in ``directory``'s shards (metadata only; ``EpisodeInfo.shard`` is the file)."""
+    episodes: list[EpisodeInfo] = []
+    for path in find_shards(directory):
+        reader = open_reader(path)
+        try:
+            episodes.extend(reader.episodes())
+        finally:
+            reader.close()
+    return episodes
+
+
 def open_writer(path: str | Path, storage: str = "hdf5", **options: Any) -> ShardWriter:
     return get_storage(storage).writer(Path(path), **options)
 

@@ -12,6 +12,8 @@ import json
 from pathlib import Path
 from typing import Any, Sequence
 
+from heron.parallel.shards import check_shard_set
+
 # Settings that may differ between shards of one evaluation.
 FREE_KEYS = ("workers", "threads", "video_dir")
 
@@ -37,23 +39,11 @@ def _check(results: dict[Path, dict]) -> dict[str, Any]:
             keys = sorted(k for k in set(cfg) | set(base) if cfg.get(k) != base.get(k)) or ["suite"]
             diff = "; ".join(f"{k}: {base.get(k)!r} in {first_path}, {cfg.get(k)!r} in {path}" for k in keys)
             raise ValueError(f"--merge: the reports come from different evaluations ({diff})")
-    shards = {p: r.get("shard") for p, r in results.items()}
-    if not all(shards.values()):
-        plain = ", ".join(str(p) for p, s in shards.items() if not s)
-        raise ValueError(f"--merge: {plain} is a whole run, not a shard (--shard i/N); merge the shards of one run")
-    counts = {s["count"] for s in shards.values()}
-    if len(counts) != 1:
-        raise ValueError("--merge: shards of different N: " + ", ".join(f"{p} is {s['index']}/{s['count']}" for p, s in shards.items()))
-    n = counts.pop()
-    seen: dict[int, Path] = {}
-    for p, s in shards.items():
-        if s["index"] in seen:
-            raise ValueError(f"--merge: shard {s['index']}/{n} is given twice: {seen[s['index']]} and {p}")
-        seen[s["index"]] = p
-    missing = sorted(set(range(n)) - set(seen))
-    if missing:
-        raise ValueError(f"--merge: shard(s) {', '.join(f'{i}/{n}' for i in missing)} missing; give all {n}")
-    return {"count": n, "files": [str(p) for p in results]}
+    try:
+        checked = check_shard_set({p: r.get("shard") for p, r in results.items()})
+    except ValueError as exc:
+        raise ValueError(f"--merge: {exc}") from None
+    return {"count": checked["count"], "files": [str(p) for p in results]}
 
 
 def merge_results(paths: Sequence[str | Path], json_path: str | Path | None = None) -> dict[str, Any]:

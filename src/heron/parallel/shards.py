@@ -54,3 +54,26 @@ def parse_shard(text: "str | Shard | None") -> Shard | None:
 def take_shard(items: Sequence[T], shard: Shard | None) -> list[T]:
     """The items at positions i, i + N, ... (all of them without a shard)."""
     return list(items) if shard is None else list(items[shard.index::shard.count])
+
+
+def check_shard_set(shards: dict, allow_missing: bool = False) -> dict:
+    """``{name: {"index", "count"} or None}`` (e.g. the outputs given to a merge) must be distinct shards of one N,
+    all of them unless ``allow_missing``; raises ValueError naming the culprit, else returns
+    ``{"count", "merged", "missing"}``."""
+    plain = [str(name) for name, s in shards.items() if not s]
+    if plain:
+        raise ValueError(f"{', '.join(plain)}: a whole run, not a shard (no --shard); merge the shards of one run only")
+    counts = {int(s["count"]) for s in shards.values()}
+    if len(counts) != 1:
+        raise ValueError("shards of different N: " + ", ".join(f"{p} is {s['index']}/{s['count']}" for p, s in shards.items()))
+    n = counts.pop()
+    seen: dict = {}
+    for name, s in shards.items():
+        i = int(s["index"])
+        if i in seen:
+            raise ValueError(f"shard {i}/{n} is given twice: {seen[i]} and {name}")
+        seen[i] = name
+    missing = sorted(set(range(n)) - set(seen))
+    if missing and not allow_missing:
+        raise ValueError(f"shard(s) {', '.join(f'{i}/{n}' for i in missing)} missing: give all {n} shards of the run")
+    return {"count": n, "merged": sorted(seen), "missing": missing}
